@@ -1,0 +1,3 @@
+"""Room Moderator: a desktop moderator for Twilio Programmable Video rooms."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,125 @@
+"""Plain, immutable snapshots of Twilio resources as the app sees them.
+
+The gateway turns SDK instances into these so nothing above it depends on the SDK's classes,
+and so the UI can diff one poll against the next by SID.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class RoomType(StrEnum):
+    GROUP = "group"
+    GROUP_SMALL = "group-small"
+    PEER_TO_PEER = "peer-to-peer"
+    GO = "go"
+
+    @property
+    def takes_phone_participants(self) -> bool:
+        """Only group rooms accept PSTN participants through `<Connect><Room>`."""
+        return self in (RoomType.GROUP, RoomType.GROUP_SMALL)
+
+
+class CallStatus(StrEnum):
+    QUEUED = "queued"
+    RINGING = "ringing"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    FAILED = "failed"
+    NO_ANSWER = "no-answer"
+    CANCELED = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_CALL_STATUSES
+
+    @property
+    def is_cancelable(self) -> bool:
+        """Twilio cancels only calls that have not been answered yet."""
+        return self in (CallStatus.QUEUED, CallStatus.RINGING)
+
+
+_FINAL_CALL_STATUSES = frozenset(
+    {
+        CallStatus.COMPLETED,
+        CallStatus.BUSY,
+        CallStatus.FAILED,
+        CallStatus.NO_ANSWER,
+        CallStatus.CANCELED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    sid: str
+    friendly_name: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    sid: str
+    unique_name: str
+    status: str  # in-progress | completed | failed
+    type: RoomType
+    max_participants: int
+    date_created: datetime
+    end_time: datetime | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status == "in-progress"
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTrack:
+    sid: str
+    name: str
+    kind: str  # audio | video | data
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    sid: str
+    room_sid: str
+    identity: str
+    status: str  # connected | disconnected
+    start_time: datetime | None
+    end_time: datetime | None = None
+    tracks: tuple[PublishedTrack, ...] = field(default=())
+
+    @property
+    def connected(self) -> bool:
+        return self.status == "connected"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    sid: str
+    to: str
+    from_: str
+    status: CallStatus
+    date_created: datetime | None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    duration_s: int | None = None
+
+
+class CallerIdSource(StrEnum):
+    INCOMING_NUMBER = "incoming-number"
+    VERIFIED_CALLER_ID = "verified-caller-id"
+
+
+@dataclass(frozen=True, slots=True)
+class CallerId:
+    """A number the account may put in a call's From: one of its voice numbers or a verified ID."""
+
+    phone_number: str  # E.164
+    friendly_name: str
+    source: CallerIdSource
