@@ -1,0 +1,139 @@
+"""Every user command as one QAction, with its shortcuts, and the menu bar built from them.
+
+Menus, toolbar buttons and context menus share these actions, so enabling/disabling one place
+updates them all and the shortcut shown in a tooltip is always the one that works.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import QMenu, QMenuBar
+
+from moderator.ui import resources
+
+
+def _tooltip(text: str, shortcuts: list[QKeySequence]) -> str:
+    """Tooltip text that names the action's shortcuts, e.g. "Refresh now (F5, Ctrl+R)"."""
+    keys = ", ".join(
+        s.toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts if not s.isEmpty()
+    )
+    plain = text.replace("&", "").removesuffix("…")
+    return f"{plain} ({keys})" if keys else plain
+
+
+class Actions(QObject):
+    """The app's commands. The main window connects `triggered` and manages enabled states."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        # File
+        self.add_profile = self._make("&Add Twilio profile…", None)
+        self.remove_profile = self._make("&Remove current profile…", None)
+        self.quit = self._make("&Quit", None, ["Ctrl+Q"])
+        self.quit.setMenuRole(QAction.MenuRole.QuitRole)
+        # Room
+        self.refresh = self._make("&Refresh now", "refresh", ["F5", "Ctrl+R"])
+        self.new_room = self._make("&Create room…", "room-add", ["Ctrl+N"])
+        self.end_room = self._make("&End room…", "room-end", [])
+        self.next_room = self._make("&Next room", None, ["Ctrl+PgDown", "Alt+Down"])
+        self.previous_room = self._make("&Previous room", None, ["Ctrl+PgUp", "Alt+Up"])
+        # Participant
+        self.dial = self._make("&Dial phone guest…", "dial", ["Ctrl+D"])
+        self.remove = self._make("&Remove participant", "remove", ["Delete"])
+        self.redial = self._make("Re&dial", "redial", ["Ctrl+Shift+D"])
+        self.reveal = self._make("Re&veal number", "reveal", ["Ctrl+Shift+V"])
+        self.reveal.setCheckable(True)
+        # View
+        self.scope_group = QActionGroup(self)
+        self.scope_group.setExclusive(True)
+        self.scope_this_room = self._make("Event log: &This room", None, ["Ctrl+1"])
+        self.scope_all_rooms = self._make("Event log: &All rooms", None, ["Ctrl+2"])
+        for action in (self.scope_this_room, self.scope_all_rooms):
+            action.setCheckable(True)
+            self.scope_group.addAction(action)
+        self.scope_this_room.setChecked(True)
+        self.notifications = self._make("Desktop &notifications", None, [])
+        self.notifications.setCheckable(True)
+        self.notifications.setChecked(True)
+        # Help
+        self.sandbox_cheat_sheet = self._make("&Sandbox phone numbers", None, [])
+        self.about = self._make("&About Room Moderator", "about", [])
+        self.about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _make(
+        self,
+        text: str,
+        icon_name: str | None,
+        shortcuts: list[str] | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon_name is not None:
+            action.setIcon(resources.icon(icon_name))
+        keys = [QKeySequence(s) for s in (shortcuts or [])]
+        if keys:
+            action.setShortcuts(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(_tooltip(text, keys))
+        action.setStatusTip(_tooltip(text, keys))
+        return action
+
+    def set_icon(self, action: QAction, icon: QIcon) -> None:
+        """Swap an action's icon (used when Remove becomes "Cancel call" / "Hang up")."""
+        action.setIcon(icon)
+
+    def set_text(self, action: QAction, text: str) -> None:
+        """Change an action's label and keep its tooltip (with shortcuts) in step."""
+        action.setText(text)
+        action.setToolTip(_tooltip(text, action.shortcuts()))
+
+    def build_menus(self, menubar: QMenuBar, profiles_menu: QMenu | None = None) -> None:
+        """Fill the menu bar: File, Room, Participant, View, Help."""
+        file_menu = menubar.addMenu("&File")
+        if profiles_menu is not None:
+            file_menu.addMenu(profiles_menu)
+        file_menu.addAction(self.add_profile)
+        file_menu.addAction(self.remove_profile)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+
+        room_menu = menubar.addMenu("&Room")
+        room_menu.addAction(self.new_room)
+        room_menu.addAction(self.end_room)
+        room_menu.addSeparator()
+        room_menu.addAction(self.next_room)
+        room_menu.addAction(self.previous_room)
+        room_menu.addSeparator()
+        room_menu.addAction(self.refresh)
+
+        participant_menu = menubar.addMenu("&Participant")
+        participant_menu.addAction(self.dial)
+        participant_menu.addAction(self.redial)
+        participant_menu.addAction(self.remove)
+        participant_menu.addSeparator()
+        participant_menu.addAction(self.reveal)
+
+        view_menu = menubar.addMenu("&View")
+        view_menu.addAction(self.scope_this_room)
+        view_menu.addAction(self.scope_all_rooms)
+        view_menu.addSeparator()
+        view_menu.addAction(self.notifications)
+
+        help_menu = menubar.addMenu("&Help")
+        help_menu.addAction(self.sandbox_cheat_sheet)
+        help_menu.addAction(self.about)
+
+    def participant_context_menu(self, parent: QMenu) -> None:
+        """Fill a roster context menu with the participant commands."""
+        parent.addAction(self.dial)
+        parent.addAction(self.redial)
+        parent.addAction(self.remove)
+        parent.addSeparator()
+        parent.addAction(self.reveal)
+
+    def room_context_menu(self, parent: QMenu) -> None:
+        """Fill a rooms-table context menu with the room commands."""
+        parent.addAction(self.new_room)
+        parent.addAction(self.end_room)
+        parent.addSeparator()
+        parent.addAction(self.refresh)

@@ -1,0 +1,1 @@
+"""Dialogs: dial a phone guest, create a room, profiles and keyring problems."""
