@@ -1,0 +1,168 @@
+"""The app's non-secret preferences, typed, in one JSON file.
+
+A plain file under the user's config folder (rather than QSettings) keeps this Qt-free, testable
+and easy to inspect. Every field is checked on load: a missing, corrupt or hand-edited file gives
+defaults for whatever is wrong and never stops the app from starting. Secrets never live here;
+they belong to the OS keyring (see `moderator.core.profiles`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import locale
+import logging
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from moderator.core.jsonfile import UnreadableFile, read_json, write_json_atomic
+from moderator.core.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE_NAME = "settings.json"
+FALLBACK_COUNTRY = "US"
+
+
+class EventLogScope(StrEnum):
+    """Which events the event-log pane shows."""
+
+    SELECTED_ROOM = "selected-room"
+    ALL_ROOMS = "all-rooms"
+
+
+# (default, lowest, highest) in seconds. The floors keep the app well inside Twilio's 80 reads/s
+# per account however the file is edited; the ceilings keep the view from going stale for minutes.
+ROOMS_REFRESH = (3.0, 1.0, 300.0)
+SELECTED_ROOM_REFRESH = (1.0, 0.5, 60.0)
+OTHER_ROOMS_REFRESH = (15.0, 2.0, 600.0)
+
+
+def default_country() -> str:
+    """The ISO region the user's locale names (e.g. "GB" for en_GB), else "US".
+
+    Used to read phone numbers typed without a "+" prefix; settings can override it.
+    """
+    candidates = [os.environ.get(name, "") for name in ("LC_ALL", "LC_MESSAGES", "LANG")]
+    with contextlib.suppress(ValueError):  # an unparsable locale name in the environment
+        candidates.append(locale.getlocale()[0] or "")
+    for candidate in candidates:
+        region = _region_of_locale(candidate)
+        if region:
+            return region
+    return FALLBACK_COUNTRY
+
+
+def _region_of_locale(name: str) -> str | None:
+    # "en_GB.UTF-8@euro" -> "GB"; "C" and "POSIX" carry no region.
+    base = name.split(".", 1)[0].split("@", 1)[0]
+    _, sep, region = base.replace("-", "_").partition("_")
+    region = region.upper()
+    if sep and region in phonenumbers.SUPPORTED_REGIONS:
+        return region
+    return None
+
+
+@dataclass
+class Settings:
+    """Everything the app remembers between runs, none of it secret."""
+
+    rooms_refresh_s: float = ROOMS_REFRESH[0]
+    """How often the list of in-progress rooms is polled."""
+    selected_room_refresh_s: float = SELECTED_ROOM_REFRESH[0]
+    """How often the selected room's participants, tracks and the app's live calls are polled."""
+    other_rooms_refresh_s: float = OTHER_ROOMS_REFRESH[0]
+    """How often the participant counts of the rooms not selected are polled."""
+    default_country: str = field(default_factory=default_country)
+    """ISO 3166 region used to read national phone numbers, e.g. "US", "GB"."""
+    notifications_enabled: bool = True
+    """Desktop notifications for joins, leaves and failed dials."""
+    last_profile: str = ""
+    """Profile name used last; "" is the local sandbox."""
+    last_room: str = ""
+    """Unique name of the room selected last (names survive a room being re-created, SIDs don't)."""
+    window_geometry: str = ""
+    """Base64 of QWidget.saveGeometry()."""
+    window_state: str = ""
+    """Base64 of QMainWindow.saveState() (toolbars, docks)."""
+    ui_state: dict[str, str] = field(default_factory=dict)
+    """Other base64 blobs keyed by widget name: splitter sizes, table header states…"""
+    event_log_scope: EventLogScope = EventLogScope.SELECTED_ROOM
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (enums as their string values)."""
+        data = asdict(self)
+        data["event_log_scope"] = self.event_log_scope.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> Settings:
+        """Settings from whatever was in the file: each bad or missing field gets its default."""
+        settings = cls()
+        if not isinstance(data, Mapping):
+            return settings
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                log.info("ignoring unknown setting %r", key)
+        settings.rooms_refresh_s = _interval(data.get("rooms_refresh_s"), ROOMS_REFRESH)
+        settings.selected_room_refresh_s = _interval(
+            data.get("selected_room_refresh_s"), SELECTED_ROOM_REFRESH
+        )
+        settings.other_rooms_refresh_s = _interval(
+            data.get("other_rooms_refresh_s"), OTHER_ROOMS_REFRESH
+        )
+        country = data.get("default_country")
+        if isinstance(country, str) and country.upper() in phonenumbers.SUPPORTED_REGIONS:
+            settings.default_country = country.upper()
+        notifications = data.get("notifications_enabled")
+        if isinstance(notifications, bool):
+            settings.notifications_enabled = notifications
+        for name in ("last_profile", "last_room", "window_geometry", "window_state"):
+            value = data.get(name)
+            if isinstance(value, str):
+                setattr(settings, name, value)
+        ui_state = data.get("ui_state")
+        if isinstance(ui_state, Mapping):
+            settings.ui_state = {
+                str(k): v for k, v in ui_state.items() if isinstance(k, str) and isinstance(v, str)
+            }
+        scope = data.get("event_log_scope")
+        if isinstance(scope, str) and scope in {s.value for s in EventLogScope}:
+            settings.event_log_scope = EventLogScope(scope)
+        return settings
+
+
+def _interval(value: object, bounds: tuple[float, float, float]) -> float:
+    default, lowest, highest = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return default
+    return min(max(float(value), lowest), highest)
+
+
+class SettingsStore:
+    """Loads and saves `Settings` at one path (default: settings.json in `config_dir()`)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else config_dir() / SETTINGS_FILE_NAME
+
+    def load(self) -> Settings:
+        """The saved settings, or defaults; never raises for a missing or corrupt file."""
+        try:
+            data = read_json(self.path)
+        except UnreadableFile as exc:
+            log.warning("settings reset to defaults: %s", exc)
+            return Settings()
+        if data is None:
+            return Settings()
+        return Settings.from_json(data)
+
+    def save(self, settings: Settings) -> None:
+        """Write the settings in one atomic replace. Raises OSError if the folder is unwritable."""
+        write_json_atomic(self.path, settings.to_json())
