@@ -1,0 +1,149 @@
+"""Runtime-mutable faults: latency, 500s, 429s, malformed bodies and revoked credentials.
+
+Tests and benchmarks flip these while the app runs, so every knob is read and written under a
+lock, and the random draws come from one seeded generator so a run repeats.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import deque
+
+__all__ = ["Controls"]
+
+RATE_WINDOW_S = 1.0
+
+
+def _share(name: str, value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} is a share of requests, between 0 and 1; got {value}")
+    return float(value)
+
+
+class Controls:
+    """The fault knobs of one sandbox server; safe to change from any thread at any time."""
+
+    def __init__(
+        self,
+        *,
+        latency_ms: float = 0.0,
+        fault_rate: float = 0.0,
+        rate_limit: float | None = None,
+        malformed_rate: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(f"controls:{seed}") if seed is not None else random.Random()
+        self._admitted: deque[float] = deque()
+        self._revoked = False
+        self._latency_ms = 0.0
+        self._fault_rate = 0.0
+        self._rate_limit: float | None = None
+        self._malformed_rate = 0.0
+        self.latency_ms = latency_ms
+        self.fault_rate = fault_rate
+        self.rate_limit = rate_limit
+        self.malformed_rate = malformed_rate
+
+    @property
+    def latency_ms(self) -> float:
+        """Milliseconds every request waits before it is answered (no lock held meanwhile)."""
+        with self._lock:
+            return self._latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        if value < 0:
+            raise ValueError("latency_ms cannot be negative")
+        with self._lock:
+            self._latency_ms = float(value)
+
+    @property
+    def fault_rate(self) -> float:
+        """Share of requests answered 500 / 20500."""
+        with self._lock:
+            return self._fault_rate
+
+    @fault_rate.setter
+    def fault_rate(self, value: float) -> None:
+        with self._lock:
+            self._fault_rate = _share("fault_rate", value)
+
+    @property
+    def malformed_rate(self) -> float:
+        """Share of successful answers whose JSON body is cut short."""
+        with self._lock:
+            return self._malformed_rate
+
+    @malformed_rate.setter
+    def malformed_rate(self, value: float) -> None:
+        with self._lock:
+            self._malformed_rate = _share("malformed_rate", value)
+
+    @property
+    def rate_limit(self) -> float | None:
+        """Requests per second (sliding 1 s window) above which requests get 429; None = off."""
+        with self._lock:
+            return self._rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: float | None) -> None:
+        if value is not None and value <= 0:
+            raise ValueError("rate_limit must be positive (or None for no limit)")
+        with self._lock:
+            self._rate_limit = None if value is None else float(value)
+            self._admitted.clear()
+
+    @property
+    def credentials_revoked(self) -> bool:
+        """True while every request is refused 401 / 20003."""
+        with self._lock:
+            return self._revoked
+
+    def revoke_credentials(self) -> None:
+        """Refuse the sandbox credentials from now on, as if the token were rotated."""
+        with self._lock:
+            self._revoked = True
+
+    def restore_credentials(self) -> None:
+        """Accept the sandbox credentials again."""
+        with self._lock:
+            self._revoked = False
+
+    def reset(self) -> None:
+        """Switch every fault off."""
+        self.latency_ms = 0.0
+        self.fault_rate = 0.0
+        self.malformed_rate = 0.0
+        self.rate_limit = None
+        self.restore_credentials()
+
+    def draw_fault(self) -> bool:
+        """Whether this request is answered with a 500."""
+        with self._lock:
+            return self._fault_rate > 0 and self._rng.random() < self._fault_rate
+
+    def draw_malformed(self) -> bool:
+        """Whether this answer's body is cut short."""
+        with self._lock:
+            return self._malformed_rate > 0 and self._rng.random() < self._malformed_rate
+
+    def admit(self, now: float | None = None) -> float | None:
+        """Count a request against the rate limit: None if admitted, else Retry-After seconds.
+
+        Only admitted requests count, so a client that backs off as told gets through.
+        """
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            if self._rate_limit is None:
+                return None
+            while self._admitted and self._admitted[0] <= moment - RATE_WINDOW_S:
+                self._admitted.popleft()
+            if len(self._admitted) + 1 > self._rate_limit:
+                oldest = self._admitted[0] if self._admitted else moment
+                return max(1.0, float(math.ceil(oldest + RATE_WINDOW_S - moment)))
+            self._admitted.append(moment)
+            return None

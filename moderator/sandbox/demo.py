@@ -1,0 +1,133 @@
+"""Demo traffic: a few live group rooms where app participants come and go, so the app looks
+alive on first start with no Twilio account. Seeded, and driven by the clock like everything else.
+"""
+
+from __future__ import annotations
+
+import random
+
+from moderator.sandbox.errors import ApiError
+from moderator.sandbox.world import World
+
+__all__ = ["DEMO_ROOMS", "DemoTraffic"]
+
+# unique name, max participants, (fewest, most) app participants kept connected
+DEMO_ROOMS: tuple[tuple[str, int, tuple[int, int]], ...] = (
+    ("daily-standup", 50, (3, 9)),
+    ("design-review", 10, (2, 5)),
+    ("customer-onboarding", 25, (1, 6)),
+    ("town-hall", 50, (6, 14)),
+)
+DEMO_NAMES = (
+    "Amara Okafor",
+    "Ben Hughes",
+    "Chen Wei",
+    "Diego Ramírez",
+    "Elif Kaya",
+    "Farah Haddad",
+    "Gustav Lindqvist",
+    "Hana Sato",
+    "Isabela Costa",
+    "Jonas Weber",
+    "Kavya Iyer",
+    "Liam O'Brien",
+    "Maya Cohen",
+    "Noah Williams",
+    "Olga Petrova",
+    "Priya Nair",
+    "Quentin Moreau",
+    "Rosa Martínez",
+    "Sven Olsen",
+    "Tomás Silva",
+    "Uma Patel",
+    "Victor Nguyen",
+    "Wanjiru Kamau",
+    "Yusuf Demir",
+    "Zoe Taylor",
+)
+TRACK_MIXES: tuple[tuple[str, ...], ...] = (
+    ("audio", "video"),
+    ("audio",),
+    ("audio", "video", "data"),
+)
+
+
+class DemoTraffic:
+    """Creates the demo rooms, then every few seconds someone joins or leaves one of them."""
+
+    def __init__(
+        self,
+        world: World,
+        seed: int | None = None,
+        *,
+        min_interval_s: float = 1.5,
+        max_interval_s: float = 5.0,
+    ) -> None:
+        self.world = world
+        self.rng = random.Random(f"demo:{seed}") if seed is not None else random.Random()
+        self.min_interval_s = min_interval_s
+        self.max_interval_s = max_interval_s
+        self.joins = 0
+        self.leaves = 0
+        self.room_sids: dict[str, str] = {}
+
+    def start(self) -> None:
+        """Open the demo rooms with a few people in each and start the comings and goings."""
+        with self.world.lock:
+            for name, max_participants, (low, high) in DEMO_ROOMS:
+                self._open_room(name, max_participants)
+                for _ in range(self.rng.randint(low, (low + high) // 2)):
+                    self._join(name)
+            self._schedule()
+
+    def _open_room(self, name: str, max_participants: int) -> str:
+        try:
+            sid = self.world.room(name).sid
+        except ApiError:
+            sid = self.world.create_room(name, max_participants=max_participants)
+        self.room_sids[name] = sid
+        return sid
+
+    def _schedule(self) -> None:
+        delay = self.rng.uniform(self.min_interval_s, self.max_interval_s)
+        self.world.clock.call_later(delay, self._step)
+
+    def _app_participants(self, name: str) -> list[str]:
+        return [
+            p.sid
+            for p in self.world.participants(self.room_sids[name])
+            if p.status == "connected" and not p.is_phone
+        ]
+
+    def _join(self, name: str) -> None:
+        present = {
+            p.identity
+            for p in self.world.participants(self.room_sids[name])
+            if p.status == "connected"
+        }
+        free = [n for n in DEMO_NAMES if n not in present]
+        if not free:
+            return
+        identity = self.rng.choice(free)
+        try:
+            self.world.join_app_participant(
+                self.room_sids[name], identity, self.rng.choice(TRACK_MIXES)
+            )
+        except ApiError:
+            return  # the room filled up with phone guests meanwhile: skip this turn
+        self.joins += 1
+
+    def _step(self) -> None:
+        """One join or leave in a random demo room, kept inside that room's bounds."""
+        with self.world.lock:
+            name, max_participants, (low, high) = self.rng.choice(DEMO_ROOMS)
+            if self.world.room(self.room_sids[name]).status != "in-progress":
+                self._open_room(name, max_participants)  # the host ended it: reopen later
+            present = self._app_participants(name)
+            join = len(present) < low or (len(present) < high and self.rng.random() < 0.5)
+            if join:
+                self._join(name)
+            elif present:
+                self.world.disconnect_participant(self.rng.choice(present))
+                self.leaves += 1
+            self._schedule()
