@@ -1,0 +1,151 @@
+"""The roster: one row per guest of a room, merging a phone call with its Video participant.
+
+Pure function of a participants poll and the guest book, so the UI can rebuild it on every poll
+and diff the rows by key. Feed the same poll to `GuestBook.apply_participants` first, so the
+book's statuses and this merge agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from moderator.core.guest_state import GuestStatus, PhoneGuest
+from moderator.core.guest_text import roster_name, status_text
+from moderator.core.guests import GuestBook
+from moderator.core.models import Participant, PublishedTrack
+
+
+class GuestKind(StrEnum):
+    PHONE = "phone"
+    APP = "app"
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One line of the roster table; `key` is stable for the row's whole life."""
+
+    key: str  # participant SID for app participants; dial_id for phone guests
+    kind: GuestKind
+    name: str  # masked for phone ("Alice · ••• 2671" or "••• 2671"), identity for app
+    full_number: str | None  # for "reveal" (phone only, if known)
+    label: str
+    identity: str
+    status: GuestStatus | None  # None for app participants (they are connected)
+    status_text: str  # "Ringing 12 s", "Connected", "Busy (rang 8 s)", …
+    connected_since: datetime | None
+    has_audio: bool
+    has_video: bool
+    participant_sid: str | None
+    call_sid: str | None
+    dial_id: str | None
+    can_remove: bool
+    can_redial: bool
+    tracks: tuple[PublishedTrack, ...] = ()
+    # The latest status change, for the UI's "sort by activity" and for tooltips.
+    status_since: datetime | None = None
+
+
+def _has(tracks: Sequence[PublishedTrack], kind: str) -> bool:
+    return any(track.kind == kind for track in tracks)
+
+
+def visible_guests(book: GuestBook, room_sid: str) -> list[PhoneGuest]:
+    """The room's dials worth a row, each identity at the place of its first dial.
+
+    A finished dial that was redialed with the same identity is superseded by the newer one
+    (its story stays in the journal), so a redial replaces the row in place instead of
+    stacking a second row for the same person. A dial still under way is always shown.
+    """
+    guests = book.guests_in_room(room_sid)
+    latest = {guest.identity: guest for guest in guests}
+    first_seen: dict[str, int] = {}
+    for index, guest in enumerate(guests):
+        first_seen.setdefault(guest.identity, index)
+    shown = [g for g in guests if latest[g.identity] is g or not g.status.is_final]
+    order = {guest.dial_id: index for index, guest in enumerate(guests)}
+    return sorted(shown, key=lambda g: (first_seen[g.identity], order[g.dial_id]))
+
+
+def _phone_row(guest: PhoneGuest, participant: Participant | None, now: datetime) -> RosterRow:
+    tracks = participant.tracks if participant is not None else ()
+    if participant is not None and participant.start_time is not None:
+        connected_since: datetime | None = participant.start_time
+    elif guest.status is GuestStatus.CONNECTED:
+        connected_since = guest.connected_at
+    else:
+        connected_since = None
+    # Removing needs a handle on Twilio's side: the call (cancel / hang up) or the participant.
+    can_remove = guest.status.can_remove and bool(guest.call_sid or participant)
+    return RosterRow(
+        key=guest.dial_id,
+        kind=GuestKind.PHONE,
+        name=roster_name(guest),
+        full_number=guest.number,
+        label=guest.label,
+        identity=guest.identity,
+        status=guest.status,
+        status_text=status_text(guest, now),
+        connected_since=connected_since,
+        has_audio=_has(tracks, "audio"),
+        has_video=_has(tracks, "video"),
+        participant_sid=participant.sid if participant is not None else guest.participant_sid,
+        call_sid=guest.call_sid,
+        dial_id=guest.dial_id,
+        can_remove=can_remove,
+        can_redial=guest.status.can_redial and guest.number is not None,
+        tracks=tracks,
+        status_since=guest.history[-1][1] if guest.history else guest.dialed_at,
+    )
+
+
+def _app_row(participant: Participant) -> RosterRow:
+    return RosterRow(
+        key=participant.sid,
+        kind=GuestKind.APP,
+        name=participant.identity,
+        full_number=None,
+        label="",
+        identity=participant.identity,
+        status=None,
+        status_text="Connected",
+        connected_since=participant.start_time,
+        has_audio=_has(participant.tracks, "audio"),
+        has_video=_has(participant.tracks, "video"),
+        participant_sid=participant.sid,
+        call_sid=None,
+        dial_id=None,
+        can_remove=True,
+        can_redial=False,
+        tracks=participant.tracks,
+        status_since=participant.start_time,
+    )
+
+
+def build_roster(
+    room_sid: str, participants: Sequence[Participant], book: GuestBook, now: datetime
+) -> list[RosterRow]:
+    """Phone guests first (first-dial order, finished ones too, so they can be redialed),
+    then app participants by join time. Never two rows for one guest or one participant."""
+    connected = [p for p in participants if p.connected]
+    shown = visible_guests(book, room_sid)
+    shown_ids = {guest.dial_id for guest in shown}
+    participant_of: dict[str, Participant] = {}
+    app: list[Participant] = []
+    for participant in connected:
+        owner = book.owner_of(room_sid, participant)
+        if owner is None:
+            app.append(participant)
+        elif (
+            not owner.status.is_final
+            and owner.dial_id in shown_ids
+            and owner.dial_id not in participant_of
+        ):
+            participant_of[owner.dial_id] = participant
+        # else: a late poll still lists the participant of a guest who has left.
+    rows = [_phone_row(guest, participant_of.get(guest.dial_id), now) for guest in shown]
+    app.sort(key=lambda p: (p.start_time is None, p.start_time or now, p.identity, p.sid))
+    rows.extend(_app_row(participant) for participant in app)
+    return rows
