@@ -1,0 +1,167 @@
+"""The rooms pane: in-progress rooms in a sortable table, with Create room… and End room."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from moderator.ui.actions import Actions
+from moderator.ui.models.roles import SORT_ROLE
+from moderator.ui.models.rooms_model import RoomRow, RoomsModel
+from moderator.ui.panes.empty_state import EmptyStateOverlay
+
+
+class RoomsPane(QWidget):
+    """Lists rooms; emits `roomSelected(sid or None)` when the host picks a different room."""
+
+    roomSelected = Signal(object)  # str | None
+
+    def __init__(self, model: RoomsModel, actions: Actions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._actions = actions
+        self._selected_sid: str | None = None
+
+        title = QLabel("Rooms", self)
+        title.setObjectName("paneTitle")
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addStretch(1)
+        for action in (actions.new_room, actions.end_room):
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            header.addWidget(button)
+
+        self._proxy = QSortFilterProxyModel(self)
+        self._proxy.setSourceModel(model)
+        self._proxy.setSortRole(SORT_ROLE)
+        self._proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+        self.view = QTableView(self)
+        self.view.setAccessibleName("Rooms")
+        self.view.setModel(self._proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_context_menu)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        # A room that vanishes (ended elsewhere) must clear the selection downstream too.
+        self._proxy.rowsRemoved.connect(self._check_selection_still_valid)
+
+        self._empty = EmptyStateOverlay(
+            self.view,
+            "No rooms in progress.\nCreate one with Room ▸ Create room… (Ctrl+N).",
+        )
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.view)
+
+    # -- queries ---------------------------------------------------------------------------
+    def selected_sid(self) -> str | None:
+        """SID of the selected room, if any."""
+        return self._selected_sid
+
+    def selected_room(self) -> RoomRow | None:
+        """The selected room's current row, if it is still listed."""
+        if self._selected_sid is None:
+            return None
+        row = self._model.row_of(self._selected_sid)
+        return self._model.room_at(row) if row >= 0 else None
+
+    def room_count(self) -> int:
+        """How many rooms are listed."""
+        return self._proxy.rowCount()
+
+    # -- commands --------------------------------------------------------------------------
+    def select_sid(self, sid: str | None) -> bool:
+        """Select the room with `sid` (None clears); False if it is not listed."""
+        if sid is None:
+            self.view.clearSelection()
+            return True
+        source_row = self._model.row_of(sid)
+        if source_row < 0:
+            return False
+        self._select_proxy_row(self._proxy.mapFromSource(self._model.index(source_row, 0)).row())
+        return True
+
+    def select_next(self) -> None:
+        """Select the room below the current one (wrapping), e.g. for Ctrl+PgDown."""
+        self._step(+1)
+
+    def select_previous(self) -> None:
+        """Select the room above the current one (wrapping), e.g. for Ctrl+PgUp."""
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        count = self._proxy.rowCount()
+        if count == 0:
+            return
+        current = self.view.currentIndex()
+        selected = self.view.selectionModel().selectedRows()
+        row = selected[0].row() if selected else (current.row() if current.isValid() else -1)
+        first_or_last = 0 if delta > 0 else count - 1
+        self._select_proxy_row(first_or_last if row < 0 else (row + delta) % count)
+
+    def _select_proxy_row(self, row: int) -> None:
+        index = self._proxy.index(row, 0)
+        self.view.setCurrentIndex(index)
+        self.view.selectRow(row)
+        self.view.scrollTo(index)
+
+    # -- internals -------------------------------------------------------------------------
+    def _sid_for_proxy_index(self, index: QModelIndex) -> str | None:
+        if not index.isValid():
+            return None
+        row = self._model.room_at(self._proxy.mapToSource(index).row())
+        return row.room.sid if row is not None else None
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        sid = self._sid_for_proxy_index(rows[0]) if rows else None
+        if sid != self._selected_sid:
+            self._selected_sid = sid
+            self.roomSelected.emit(sid)
+
+    def _check_selection_still_valid(self) -> None:
+        if self._selected_sid is not None and self._model.row_of(self._selected_sid) < 0:
+            self._selected_sid = None
+            self.roomSelected.emit(None)
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self._select_proxy_row(index.row())
+        menu = QMenu(self)
+        self._actions.room_context_menu(menu)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.view.viewport().mapToGlobal(pos))

@@ -1,0 +1,129 @@
+"""The roster pane: everyone in the selected room, phone guests and app participants alike."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from moderator.core.roster import RosterRow
+from moderator.ui.actions import Actions
+from moderator.ui.models.roster_model import RosterColumn, RosterModel
+from moderator.ui.panes.empty_state import EmptyStateOverlay
+
+NO_ROOM_TEXT = "Select a room to see who is in it."
+EMPTY_ROOM_TEXT = "No one here yet — dial a phone guest (Ctrl+D)."
+
+
+class RosterPane(QWidget):
+    """Table of the selected room's roster; emits `currentRowChanged` so actions can follow."""
+
+    currentRowChanged = Signal()
+
+    def __init__(self, model: RosterModel, actions: Actions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._actions = actions
+
+        self._title = QLabel("Participants", self)
+        self._title.setObjectName("paneTitle")
+        header = QHBoxLayout()
+        header.addWidget(self._title)
+        header.addStretch(1)
+        self.dial_button = self._tool_button(actions.dial, "Dial phone guest")
+        self.redial_button = self._tool_button(actions.redial, "Redial")
+        self.remove_button = self._tool_button(actions.remove, "Remove participant")
+        self.reveal_button = self._tool_button(actions.reveal, "Reveal number")
+        for button in (self.dial_button, self.redial_button, self.remove_button):
+            header.addWidget(button)
+        header.addSpacing(12)
+        header.addWidget(self.reveal_button)
+
+        self.view = QTableView(self)
+        self.view.setAccessibleName("Participants")
+        self.view.setModel(model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.verticalHeader().setVisible(False)
+        horizontal = self.view.horizontalHeader()
+        horizontal.setStretchLastSection(True)
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        horizontal.setDefaultSectionSize(130)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_context_menu)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        # Status changes (ringing → connected) change what Remove means: keep actions in step.
+        model.dataChanged.connect(self._on_data_changed)
+        model.rowsRemoved.connect(lambda *_: self._on_selection_changed())
+
+        self._empty = EmptyStateOverlay(self.view, NO_ROOM_TEXT)
+        self._empty.set_message(NO_ROOM_TEXT, force_visible=True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.view)
+
+    def _tool_button(self, action: QAction, accessible_name: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAccessibleName(accessible_name)
+        return button
+
+    def set_room(self, room_name: str | None) -> None:
+        """Show which room the roster is for, and the matching empty-state hint."""
+        if room_name is None:
+            self._title.setText("Participants")
+            self._empty.set_message(NO_ROOM_TEXT, force_visible=True)
+        else:
+            self._title.setText(f"Participants — {room_name}")
+            self._empty.set_message(EMPTY_ROOM_TEXT, force_visible=None)
+
+    def current_row(self) -> RosterRow | None:
+        """The selected roster row (fresh from the model), if any."""
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self._model.row_at(rows[0].row())
+
+    def select_key(self, key: str) -> bool:
+        """Select the row whose key is `key` (e.g. the guest just dialed)."""
+        for row in range(self._model.rowCount()):
+            candidate = self._model.row_at(row)
+            if candidate is not None and candidate.key == key:
+                self.view.selectRow(row)
+                return True
+        return False
+
+    def _on_selection_changed(
+        self, _selected: QItemSelection | None = None, _deselected: QItemSelection | None = None
+    ) -> None:
+        self.currentRowChanged.emit()
+
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        # The model ticks "connected for" every second; only status changes matter here.
+        if top_left.column() <= RosterColumn.STATUS <= bottom_right.column():
+            self.currentRowChanged.emit()
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.view.selectRow(index.row())
+        menu = QMenu(self)
+        self._actions.participant_context_menu(menu)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
