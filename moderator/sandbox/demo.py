@@ -124,10 +124,15 @@ class DemoTraffic:
             if self.world.room(self.room_sids[name]).status != "in-progress":
                 self._open_room(name, max_participants)  # the host ended it: reopen later
             present = self._app_participants(name)
-            join = len(present) < low or (len(present) < high and self.rng.random() < 0.5)
+            if len(present) <= low:
+                join = True
+            elif len(present) >= high:
+                join = False
+            else:
+                join = self.rng.random() < 0.5
             if join:
                 self._join(name)
-            elif present:
+            else:
                 self.world.disconnect_participant(self.rng.choice(present))
                 self.leaves += 1
             self._schedule()
