@@ -349,3 +349,101 @@ def test_room_defaults(client: Client) -> None:
     assert (room.type, room.max_participants, room.status) == ("group", 50, "in-progress")
     unnamed = client.video.v1.rooms.create()
     assert unnamed.unique_name == unnamed.sid
+
+
+def test_lookups_return_copies(sandbox: SandboxServer) -> None:
+    room = sandbox.world.create_room("standup")
+    sid = sandbox.world.join_app_participant(room, "alice")
+    copy = sandbox.world.participant(sid)
+    copy.status = "disconnected"
+    copy.tracks.clear()
+    assert sandbox.world.participant(sid).status == "connected"
+    assert len(sandbox.world.participant(sid).tracks) == 2
+    assert [r.sid for r in sandbox.world.rooms()] == [room]
+    assert [p.sid for p in sandbox.world.participants("standup")] == [sid]
+
+
+def test_test_api_errors(sandbox: SandboxServer) -> None:
+    with pytest.raises(ApiError) as raised:
+        sandbox.world.disconnect_participant("PA" + "0" * 32)
+    assert raised.value.code == 20404
+    with pytest.raises(ApiError) as raised:
+        sandbox.world.join_app_participant("nowhere", "alice")
+    assert raised.value.code == 20404
+    sandbox.world.create_room("standup")
+    with pytest.raises(ApiError) as raised:
+        sandbox.world.join_app_participant("standup", "x" * 129)
+    assert raised.value.code == 53201
+    with pytest.raises(ApiError) as raised:
+        sandbox.world.create_room("p2p", type="peer-to-peer", max_participants=11)
+    assert raised.value.code == 53107
+    with pytest.raises(ApiError) as raised:
+        sandbox.world.create_room("   ")
+    assert raised.value.code == 53100
+
+
+def test_room_type_defaults(sandbox: SandboxServer) -> None:
+    for room_type, expected in (("peer-to-peer", 10), ("go", 2), ("group-small", 4)):
+        sid = sandbox.world.create_room(room_type, type=room_type)
+        assert sandbox.world.room(sid).max_participants == expected
+
+
+def test_phone_participant_is_known_internally_but_not_in_the_api(
+    sandbox: SandboxServer, client: Client, dial: Dial
+) -> None:
+    room = sandbox.world.create_room("standup")
+    call = dial("standup", identity="phone-1")
+    answered(sandbox)
+    [listed] = client.video.v1.rooms(room).participants.list()
+    internal = sandbox.world.participant(listed.sid)
+    assert internal.is_phone and internal.call_sid == call.sid
+    app = sandbox.world.participant(sandbox.world.join_app_participant(room, "alice"))
+    assert not app.is_phone
+
+
+def test_concurrent_requests_keep_the_world_consistent(sandbox: SandboxServer) -> None:
+    import threading
+
+    from .conftest import sdk_client
+
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        client = sdk_client(sandbox)
+        try:
+            for k in range(10):
+                client.video.v1.rooms.create(unique_name=f"w{n}-{k}")
+                client.video.v1.rooms.list(page_size=5, limit=5)
+                sandbox.clock.advance(0.1)  # type: ignore[attr-defined]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len({r.unique_name for r in sandbox.world.rooms()}) == 60
+
+
+def test_real_clock_server_progresses_calls_without_requests(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    import time
+
+    from moderator.sandbox.clock import RealClock
+
+    server = sandbox_factory(clock=RealClock(), ring_after_s=0.01, answer_after_s=0.01)
+    server.world.create_room("standup")
+    from .conftest import sdk_client
+
+    call = sdk_client(server).calls.create(
+        to=CALLEE,
+        from_=CALLER,
+        twiml="<Response><Connect><Room>standup</Room></Connect></Response>",
+    )
+    deadline = time.monotonic() + 10
+    while server.world.participant_for_call(call.sid) is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # waiting for the real-time ticker, not asserting a duration
+    assert server.world.call(call.sid).status == "in-progress"
