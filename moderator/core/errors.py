@@ -519,7 +519,8 @@ def _build(
         code=code,
         status=status,
         retryable=known.retryable,
-        outcome_unknown=unknown,
+        # A 5xx may have been acted on; an unreadable 2xx body certainly was.
+        outcome_unknown=unknown or known.kind in (ErrorKind.SERVER, ErrorKind.MALFORMED),
         twilio_message=twilio_message,
     )
 

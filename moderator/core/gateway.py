@@ -1,0 +1,580 @@
+"""The only code that calls the twilio SDK's REST resources.
+
+Everything above this module sees plain `models` dataclasses and `TwilioError`, never SDK
+instances or SDK exceptions. Each HTTP request goes through the retry policy on its own, so a
+429 on page 3 of a list retries page 3, not the whole list. The gateway keeps no mutable state
+of its own, so one instance may serve several worker threads at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import requests
+from twilio.base import values
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from moderator.core.errors import (
+    ErrorKind,
+    TwilioError,
+    error_for_code,
+    malformed_response,
+    to_twilio_error,
+)
+from moderator.core.http import RewritingHttpClient
+from moderator.core.identity import validate_room_name
+from moderator.core.models import (
+    Account,
+    Call,
+    CallerId,
+    CallerIdSource,
+    CallStatus,
+    Participant,
+    PublishedTrack,
+    Room,
+    RoomType,
+)
+from moderator.core.retry import Operation, RetryPolicy
+from moderator.core.twiml import twiml_length_problem
+
+__all__ = [
+    "LIST_PAGE_SIZE",
+    "MAX_ROOM_PARTICIPANTS",
+    "PARTICIPANT_PAGE_SIZE",
+    "TwilioGateway",
+    "parse_retry_after",
+]
+
+T = TypeVar("T")
+
+#: Records per list request: large pages keep the request count (and Twilio's rate limit) low.
+LIST_PAGE_SIZE = 100
+PARTICIPANT_PAGE_SIZE = 50
+#: Twilio's documented ceiling for a group room's MaxParticipants.
+MAX_ROOM_PARTICIPANTS = 50
+
+# A hang-up refused with these may just have raced the call's own end: look before failing.
+_MAYBE_ALREADY_ENDED = frozenset({ErrorKind.CONFLICT, ErrorKind.NOT_FOUND, ErrorKind.INVALID_INPUT})
+_ROOM_SID = re.compile(r"^RM[0-9a-fA-F]{32}$")
+# Characters that survive in a URL path segment unencoded; other names are looked up by query.
+_PATH_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
+_SDK_FAILURES: tuple[type[BaseException], ...] = (
+    TwilioException,
+    requests.exceptions.RequestException,
+    ValueError,  # json.JSONDecodeError from a malformed body
+)
+# What the SDK raises when a body is JSON of the wrong shape (a list, a record without "meta"…).
+_SHAPE_FAILURES: tuple[type[BaseException], ...] = (KeyError, TypeError, AttributeError)
+
+
+class TwilioGateway:
+    """Typed, retrying access to the Twilio resources the app uses."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        page_size: int = LIST_PAGE_SIZE,
+        participant_page_size: int = PARTICIPANT_PAGE_SIZE,
+    ) -> None:
+        self._client = client
+        self._retry = retry_policy if retry_policy is not None else RetryPolicy()
+        self._page_size = page_size
+        self._participant_page_size = participant_page_size
+
+    @property
+    def account_sid(self) -> str:
+        return str(self._client.account_sid)
+
+    # -- account ------------------------------------------------------------------------------
+
+    def validate_credentials(self) -> Account:
+        """Fetch the account: succeeds only if Twilio accepts these credentials."""
+        instance = self._request(
+            Operation.READ, lambda: self._client.api.v2010.accounts(self.account_sid).fetch()
+        )
+        return self._convert(_account, instance)
+
+    # -- rooms --------------------------------------------------------------------------------
+
+    def list_rooms(
+        self,
+        status: str = "in-progress",
+        *,
+        unique_name: str | None = None,
+        limit: int | None = None,
+    ) -> list[Room]:
+        """Rooms with this status (Twilio's default listing is in-progress rooms)."""
+        rooms = self._client.video.v1.rooms
+        instances = self._read_pages(
+            lambda: rooms.page(
+                status=status,
+                unique_name=_or_unset(unique_name),
+                page_size=_page_size(limit, self._page_size),
+            ),
+            limit,
+        )
+        return [self._convert(_room, instance) for instance in instances]
+
+    def fetch_room(self, sid_or_unique_name: str) -> Room:
+        """A room by SID, or the in-progress room with this unique name.
+
+        Names that are not plain URL path characters are looked up with the list filter, so a
+        name like "Team A/B?" can never address the wrong path.
+        """
+        key = sid_or_unique_name
+        if not key:
+            raise _local_error("Enter a room name.", kind=ErrorKind.INVALID_INPUT)
+        if _ROOM_SID.match(key) or _PATH_SAFE.match(key):
+            instance = self._request(
+                Operation.READ, lambda: self._client.video.v1.rooms(key).fetch()
+            )
+            return self._convert(_room, instance)
+        rooms = self.list_rooms("in-progress", unique_name=key, limit=1)
+        if not rooms:
+            raise error_for_code(20404, 404)
+        return rooms[0]
+
+    def create_room(
+        self,
+        unique_name: str,
+        type: RoomType = RoomType.GROUP,
+        max_participants: int | None = None,
+    ) -> Room:
+        """Create an in-progress room; Twilio refuses a name already in progress (53113)."""
+        problem = validate_room_name(unique_name)
+        if problem:
+            raise _local_error(problem, kind=ErrorKind.INVALID_INPUT)
+        if max_participants is not None and not 1 <= max_participants <= MAX_ROOM_PARTICIPANTS:
+            raise _local_error(
+                f"Maximum participants must be between 1 and {MAX_ROOM_PARTICIPANTS}.",
+                kind=ErrorKind.INVALID_INPUT,
+            )
+        instance = self._request(
+            Operation.WRITE,
+            lambda: self._client.video.v1.rooms.create(
+                unique_name=unique_name,
+                type=type.value,
+                max_participants=_or_unset(max_participants),
+            ),
+        )
+        return self._convert(_room, instance)
+
+    def complete_room(self, sid: str) -> Room:
+        """End a room: every participant is disconnected and phone guests' calls move on."""
+        instance = self._request(
+            Operation.WRITE, lambda: self._client.video.v1.rooms(sid).update(status="completed")
+        )
+        return self._convert(_room, instance)
+
+    # -- participants -------------------------------------------------------------------------
+
+    def list_participants(
+        self,
+        room_sid: str,
+        *,
+        with_tracks: bool = False,
+        status: str = "connected",
+        identity: str | None = None,
+        limit: int | None = None,
+    ) -> list[Participant]:
+        """Participants of a room (connected ones by default), optionally with their tracks.
+
+        `with_tracks` costs one extra request per participant: use it for the selected room only.
+        """
+        participants = self._client.video.v1.rooms(room_sid).participants
+        instances = self._read_pages(
+            lambda: participants.page(
+                status=status,
+                identity=_or_unset(identity),
+                page_size=_page_size(limit, self._participant_page_size),
+            ),
+            limit,
+        )
+        result = [self._convert(_participant, instance) for instance in instances]
+        if with_tracks:
+            result = [_with_tracks(p, self.list_published_tracks(room_sid, p.sid)) for p in result]
+        return result
+
+    def list_published_tracks(self, room_sid: str, participant_sid: str) -> list[PublishedTrack]:
+        tracks = self._client.video.v1.rooms(room_sid).participants(participant_sid)
+        instances = self._read_pages(
+            lambda: tracks.published_tracks.page(page_size=self._page_size), None
+        )
+        return [self._convert(_track, instance) for instance in instances]
+
+    def disconnect_participant(self, room_sid: str, participant_sid: str) -> Participant:
+        """Remove a participant; a phone guest's call then moves on to its next verb and ends."""
+        instance = self._request(
+            Operation.WRITE,
+            lambda: (
+                self._client.video.v1.rooms(room_sid)
+                .participants(participant_sid)
+                .update(status="disconnected")
+            ),
+        )
+        return self._convert(_participant, instance)
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def create_call(
+        self,
+        to: str,
+        from_: str,
+        twiml: str,
+        timeout_s: int | None = None,
+        status_callback: str | None = None,
+    ) -> Call:
+        """Place a call running `twiml`. Never retried: see `TwilioError.outcome_unknown`."""
+        problem = twiml_length_problem(twiml)
+        if problem:
+            raise _local_error(problem, kind=ErrorKind.INVALID_INPUT)
+        calls = self._client.api.v2010.account.calls
+        instance = self._request(
+            Operation.CREATE_CALL,
+            lambda: calls.create(
+                to=to,
+                from_=from_,
+                twiml=twiml,
+                timeout=_or_unset(timeout_s),
+                status_callback=_or_unset(status_callback),
+            ),
+        )
+        return self._convert(_call, instance)
+
+    def fetch_call(self, sid: str) -> Call:
+        instance = self._request(
+            Operation.READ, lambda: self._client.api.v2010.account.calls(sid).fetch()
+        )
+        return self._convert(_call, instance)
+
+    def list_calls(
+        self,
+        to: str | None = None,
+        from_: str | None = None,
+        status: CallStatus | None = None,
+        started_after: datetime | None = None,
+        limit: int | None = None,
+        *,
+        created_after: datetime | None = None,
+    ) -> list[Call]:
+        """Calls, newest first, filtered by Twilio; `created_after` is filtered here.
+
+        `started_after` is Twilio's StartTime> filter (calls not yet dialed have no start time);
+        `created_after` keeps queued calls too, which is what reconciling a lost create needs.
+        """
+        calls = self._client.api.v2010.account.calls
+        instances = self._read_pages(
+            lambda: calls.page(
+                to=_or_unset(to),
+                from_=_or_unset(from_),
+                status=_or_unset(status.value if status else None),
+                start_time_after=_or_unset(started_after),
+                page_size=_page_size(limit, self._page_size),
+            ),
+            None if created_after else limit,
+        )
+        result = [self._convert(_call, instance) for instance in instances]
+        if created_after is not None:
+            result = [
+                c for c in result if c.date_created is None or c.date_created >= created_after
+            ]
+            if limit is not None:
+                result = result[:limit]
+        return result
+
+    def cancel_call(self, sid: str) -> Call:
+        """Hang up a queued or ringing call (Twilio ignores this for an answered call)."""
+        return self._update_call(sid, "canceled")
+
+    def complete_call(self, sid: str) -> Call:
+        """Hang up an answered (in-progress) call."""
+        return self._update_call(sid, "completed")
+
+    def _update_call(self, sid: str, status: str) -> Call:
+        instance = self._request(
+            Operation.WRITE,
+            lambda: self._client.api.v2010.account.calls(sid).update(status=status),
+        )
+        return self._convert(_call, instance)
+
+    def hang_up(self, call_sid: str, status: CallStatus | None = None) -> Call:
+        """End a call whatever its state; a call that already ended counts as success.
+
+        `status` is what the caller last saw (skips a fetch); the call may have moved on since,
+        so a refusal is answered by looking again rather than by failing.
+        """
+        call = self.fetch_call(call_sid) if status is None else None
+        current = call.status if call is not None else status
+        assert current is not None
+        for _ in range(3):
+            if current.is_final:
+                return call if call is not None else self.fetch_call(call_sid)
+            try:
+                call = (
+                    self.cancel_call(call_sid)
+                    if current.is_cancelable
+                    else self.complete_call(call_sid)
+                )
+            except TwilioError as error:
+                if error.kind not in _MAYBE_ALREADY_ENDED:
+                    raise
+                call = self.fetch_call(call_sid)  # raises if the call really does not exist
+            current = call.status
+        if not current.is_final:
+            raise _local_error(
+                "The call did not end when asked to.",
+                kind=ErrorKind.CONFLICT,
+                action="Try again in a moment.",
+            )
+        assert call is not None
+        return call
+
+    # -- caller IDs ---------------------------------------------------------------------------
+
+    def list_caller_ids(self) -> list[CallerId]:
+        """Numbers this account may put in From: voice-capable numbers, then verified IDs."""
+        account = self._client.api.v2010.account
+        numbers = self._read_pages(
+            lambda: account.incoming_phone_numbers.page(page_size=self._page_size), None
+        )
+        verified = self._read_pages(
+            lambda: account.outgoing_caller_ids.page(page_size=self._page_size), None
+        )
+        result: dict[str, CallerId] = {}
+        for instance in numbers:
+            caller_id = self._convert(_incoming_number, instance)
+            if caller_id is not None and caller_id.phone_number not in result:
+                result[caller_id.phone_number] = caller_id
+        for instance in verified:
+            caller_id = self._convert(_verified_caller_id, instance)
+            if caller_id is not None and caller_id.phone_number not in result:
+                result[caller_id.phone_number] = caller_id
+        return list(result.values())
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _request(self, operation: Operation, call: Callable[[], T]) -> T:
+        """One HTTP request through the retry policy, failures mapped to TwilioError."""
+        return self._retry.run(operation, lambda: self._attempt(call))
+
+    def _attempt(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except TwilioError:
+            raise
+        except _SDK_FAILURES as exc:
+            raise self._error_for(exc) from exc
+        except _SHAPE_FAILURES:
+            raise malformed_response() from None
+
+    def _read_pages(self, first_page: Callable[[], Any], limit: int | None) -> list[Any]:
+        """All records of a listing (up to `limit`), each page request retried on its own."""
+        page: Any = self._request(Operation.READ, first_page)
+        records: list[Any] = []
+        while page is not None:
+            records.extend(self._convert(list, page))
+            if limit is not None and len(records) >= limit:
+                return records[:limit]
+            page = self._request(Operation.READ, page.next_page)
+        return records
+
+    def _error_for(self, exc: BaseException) -> TwilioError:
+        error = to_twilio_error(exc)
+        retry_after = self._retry_after(error)
+        return error.with_retry_after(retry_after) if retry_after is not None else error
+
+    def _retry_after(self, error: TwilioError) -> float | None:
+        http_client = getattr(self._client, "http_client", None)
+        if not isinstance(http_client, RewritingHttpClient) or error.status is None:
+            return None
+        response = http_client.last_response
+        if response is None or response.status_code != error.status:
+            return None
+        headers = response.headers or {}
+        return parse_retry_after(headers.get("Retry-After"))
+
+    @staticmethod
+    def _convert(convert: Callable[[Any], T], instance: Any) -> T:
+        """Run a model conversion; a record of the wrong shape is a malformed response."""
+        try:
+            return convert(instance)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise malformed_response() from None
+
+
+def parse_retry_after(value: object, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent/garbled."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN / inf
+        return None
+    return max(0.0, seconds)
+
+
+# -- conversions: SDK instance -> model -----------------------------------------------------
+
+
+def _local_error(
+    message: str, *, kind: ErrorKind, action: str = "Correct it and try again."
+) -> TwilioError:
+    """An error found before any request was sent (nothing happened at Twilio)."""
+    return TwilioError(message, action=action, kind=kind)
+
+
+def _or_unset(value: object) -> object:
+    return values.unset if value is None else value
+
+
+def _page_size(limit: int | None, default: int) -> int:
+    return default if limit is None else max(1, min(limit, default))
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _time(value: object) -> datetime | None:
+    """SDK datetimes, or None; the SDK hands back the raw string when it could not parse one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise TypeError("expected a datetime")
+
+
+def _required_time(value: object) -> datetime:
+    parsed = _time(value)
+    if parsed is None:
+        raise ValueError("missing datetime")
+    return parsed
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool):
+        raise TypeError("expected an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return int(value)
+    raise TypeError("expected an integer")
+
+
+def _account(instance: Any) -> Account:
+    return Account(
+        sid=_text(instance.sid),
+        friendly_name=_optional_text(instance.friendly_name) or "",
+        status=_text(instance.status),
+    )
+
+
+def _room(instance: Any) -> Room:
+    return Room(
+        sid=_text(instance.sid),
+        unique_name=_text(instance.unique_name),
+        status=_text(instance.status),
+        type=RoomType(_text(instance.type)),
+        max_participants=_int(instance.max_participants),
+        date_created=_required_time(instance.date_created),
+        end_time=_time(instance.end_time),
+    )
+
+
+def _participant(instance: Any) -> Participant:
+    return Participant(
+        sid=_text(instance.sid),
+        room_sid=_text(instance.room_sid),
+        identity=_text(instance.identity),
+        status=_text(instance.status),
+        start_time=_time(instance.start_time),
+        end_time=_time(instance.end_time),
+    )
+
+
+def _with_tracks(participant: Participant, tracks: Iterable[PublishedTrack]) -> Participant:
+    return Participant(
+        sid=participant.sid,
+        room_sid=participant.room_sid,
+        identity=participant.identity,
+        status=participant.status,
+        start_time=participant.start_time,
+        end_time=participant.end_time,
+        tracks=tuple(tracks),
+    )
+
+
+def _track(instance: Any) -> PublishedTrack:
+    enabled = instance.enabled
+    return PublishedTrack(
+        sid=_text(instance.sid),
+        name=_optional_text(instance.name) or "",
+        kind=_text(instance.kind),
+        enabled=True if enabled is None else bool(enabled),
+    )
+
+
+def _call(instance: Any) -> Call:
+    duration = instance.duration
+    return Call(
+        sid=_text(instance.sid),
+        to=_optional_text(instance.to) or "",
+        from_=_optional_text(getattr(instance, "_from", None)) or "",
+        status=CallStatus(_text(instance.status)),
+        date_created=_time(instance.date_created),
+        start_time=_time(instance.start_time),
+        end_time=_time(instance.end_time),
+        duration_s=None if duration in (None, "") else _int(duration),
+    )
+
+
+def _incoming_number(instance: Any) -> CallerId | None:
+    capabilities = instance.capabilities
+    if isinstance(capabilities, dict) and not capabilities.get("voice", False):
+        return None
+    number = _optional_text(instance.phone_number)
+    if not number or not number.startswith("+"):
+        return None
+    return CallerId(
+        phone_number=number,
+        friendly_name=_optional_text(instance.friendly_name) or number,
+        source=CallerIdSource.INCOMING_NUMBER,
+    )
+
+
+def _verified_caller_id(instance: Any) -> CallerId | None:
+    number = _optional_text(instance.phone_number)
+    if not number or not number.startswith("+"):
+        return None
+    return CallerId(
+        phone_number=number,
+        friendly_name=_optional_text(instance.friendly_name) or number,
+        source=CallerIdSource.VERIFIED_CALLER_ID,
+    )
