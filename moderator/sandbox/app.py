@@ -88,14 +88,17 @@ URL_MAP = Map(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class AcceptedCredentials:
-    """The only Basic-auth pairs the sandbox accepts."""
+    """The only Basic-auth pairs the sandbox accepts (never repr'd: it holds secrets)."""
 
     account_sid: str
     auth_token: str
     api_key_sid: str
     api_key_secret: str
+
+    def __repr__(self) -> str:
+        return f"AcceptedCredentials({self.account_sid!r}, {self.api_key_sid!r}, secrets hidden)"
 
     def accepts(self, username: str, password: str) -> bool:
         """Constant-time check against both pairs."""

@@ -213,3 +213,10 @@ def test_number_routes(http: Http) -> None:
     assert len(filtered.json()["incoming_phone_numbers"]) == 1
     caller_ids = http.get(f"{http.api}/OutgoingCallerIds.json").json()["outgoing_caller_ids"]
     assert [c["phone_number"] for c in caller_ids] == ["+14155550199"]
+
+
+def test_accepted_credentials_never_show_secrets(sandbox: SandboxServer) -> None:
+    text = repr(sandbox.app.credentials)
+    assert sandbox.credentials.auth_token not in text
+    assert sandbox.credentials.api_key_secret not in text
+    assert sandbox.credentials.account_sid in text
