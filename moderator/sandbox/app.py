@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 __all__ = ["AcceptedCredentials", "SandboxApp"]
+
+log = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
 Handler = Callable[..., tuple[int, JsonObject]]
@@ -198,6 +201,9 @@ class SandboxApp:
             status, body = self._dispatch(request)
         except ApiError as exc:
             status, body = exc.status, exc.body()
+        except Exception:  # a sandbox bug must still look like Twilio, not an HTML page
+            log.exception("sandbox failed on %s %s", request.method, request.path)
+            status, body = 500, error_body(500, 20500, "Internal Server Error")
         text = json.dumps(body)
         if 200 <= status < 300 and self.controls.draw_malformed():
             text = text[: max(1, len(text) // 2)]

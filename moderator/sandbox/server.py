@@ -7,6 +7,7 @@ keeps the world and the port, so tests can show "connection refused, then back".
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 import string
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 TICK_S = 0.05
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -198,8 +200,11 @@ class SandboxServer:
     def _tick(self) -> None:
         """Run due events in real time, so calls progress even when nobody polls."""
         while not self._stopping.wait(TICK_S):
-            with self.clock.lock:
-                self.clock.run_due()
+            try:
+                with self.clock.lock:
+                    self.clock.run_due()
+            except Exception:  # keep time flowing even if one event is buggy
+                log.exception("sandbox clock event failed")
 
     def stop(self) -> None:
         """Stop listening (connections are refused); the world and the port are kept."""

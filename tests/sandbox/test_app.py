@@ -220,3 +220,15 @@ def test_accepted_credentials_never_show_secrets(sandbox: SandboxServer) -> None
     assert sandbox.credentials.auth_token not in text
     assert sandbox.credentials.api_key_secret not in text
     assert sandbox.credentials.account_sid in text
+
+
+def test_a_sandbox_bug_still_answers_twilio_json(
+    http: Http, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sandbox.world, "list_rooms", broken)
+    with caplog.at_level("ERROR", logger="moderator.sandbox.app"):
+        assert error_code(http.get("/v1/Rooms")) == (500, 20500)
+    assert "boom" in caplog.text
