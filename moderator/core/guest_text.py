@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from moderator.core.guest_state import GuestStatus, PhoneGuest
+from moderator.core.redaction import redact_numbers
 
 
 def format_duration(delta: timedelta) -> str:
@@ -22,18 +23,25 @@ def format_duration(delta: timedelta) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
+def _label(guest: PhoneGuest) -> str:
+    """The host's label, minus any phone number typed into it: names are shown on screen."""
+    return redact_numbers(guest.label, (guest.number,))
+
+
 def guest_name(guest: PhoneGuest) -> str:
     """`Alice (••• 2671)`, `••• 2671`, or the identity when nothing else is known."""
-    if guest.label and guest.masked_number:
-        return f"{guest.label} ({guest.masked_number})"
-    return guest.label or guest.masked_number or guest.identity
+    label = _label(guest)
+    if label and guest.masked_number:
+        return f"{label} ({guest.masked_number})"
+    return label or guest.masked_number or guest.identity
 
 
 def roster_name(guest: PhoneGuest) -> str:
     """`Alice · ••• 2671` for the roster's name column."""
-    if guest.label and guest.masked_number:
-        return f"{guest.label} · {guest.masked_number}"
-    return guest.label or guest.masked_number or guest.identity
+    label = _label(guest)
+    if label and guest.masked_number:
+        return f"{label} · {guest.masked_number}"
+    return label or guest.masked_number or guest.identity
 
 
 def _rang(guest: PhoneGuest) -> str:

@@ -70,6 +70,7 @@ class GuestBook:
         self._rooms: dict[str, _RoomWatch] = {}
         self._preexisting: dict[str, frozenset[str]] = {}
         self._absent_after_answer: set[str] = set()
+        self._journal_failing = False
 
     @classmethod
     def from_journal(cls, journal: Journal, clock: Callable[[], datetime] = utcnow) -> GuestBook:
@@ -543,14 +544,15 @@ class GuestBook:
         if guest.answered_at is None:
             guest.answered_at = self._clock()
         if guest.connected_at is not None:
+            stayed = self._stayed(guest)
             reason = REASON_REMOVED if guest.removal_requested else REASON_CALL_ENDED
             verb = "was removed" if guest.removal_requested else "left"
             return self._finish(
                 guest,
                 GuestStatus.LEFT,
-                reason,
+                f"{reason} after {stayed}",
                 "left",
-                f"{name} {verb} after {self._stayed(guest)}",
+                f"{name} {verb} after {stayed}",
             )
         if guest.removal_requested:
             return self._finish(
@@ -689,11 +691,18 @@ class GuestBook:
         )
 
     def _write(self, guest: PhoneGuest, write: Callable[[Journal], None]) -> list[GuestEvent]:
-        """Journal a change; a failure becomes an "error" event rather than a crash."""
+        """Journal a change; a failure becomes an "error" event rather than a crash.
+
+        Only the first of a run of failures is reported, so a full disk does not flood the log.
+        """
         if self._journal is None:
             return []
         try:
             write(self._journal)
         except JournalError as exc:
+            if self._journal_failing:
+                return []
+            self._journal_failing = True
             return [self._event(guest, "error", f"Call journal not updated: {exc}")]
+        self._journal_failing = False
         return []
