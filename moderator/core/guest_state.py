@@ -55,8 +55,9 @@ class GuestStatus(StrEnum):
 
     @property
     def can_remove(self) -> bool:
-        """Something on Twilio's side can still be ended: a ringing call or a guest in the room."""
-        return self in _REMOVABLE
+        """Something on Twilio's side may still be ended: a ringing call, a guest in the room,
+        or a call whose SID is not known yet (the app cancels it once the SID arrives)."""
+        return not self.is_final
 
     @property
     def was_answered(self) -> bool:
@@ -73,9 +74,6 @@ _FINAL = frozenset(
         GuestStatus.NOT_JOINED,
         GuestStatus.REJECTED,
     }
-)
-_REMOVABLE = frozenset(
-    {GuestStatus.QUEUED, GuestStatus.RINGING, GuestStatus.JOINING, GuestStatus.CONNECTED}
 )
 _RANKS = {
     GuestStatus.DIALING: 0,

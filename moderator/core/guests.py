@@ -38,6 +38,9 @@ REASON_NEVER_JOINED = "answered but never joined the room (room ended or full, o
 REASON_FAILED = "the call could not be connected (number unreachable or not allowed)"
 
 
+_STATUS_VALUES = frozenset(status.value for status in GuestStatus)
+
+
 @dataclass
 class _RoomWatch:
     """What the book knows of one room between polls."""
@@ -84,7 +87,7 @@ class GuestBook:
             history = [
                 (GuestStatus(step.status), step.at)
                 for step in journal.timeline(entry.dial_id)
-                if step.status in GuestStatus.__members__.values()
+                if step.status in _STATUS_VALUES
             ]
             book.adopt(entry.to_guest(history))
         return book
@@ -258,17 +261,19 @@ class GuestBook:
     def app_participant_removed(
         self, room_sid: str, identity: str, room_name: str | None = None
     ) -> list[GuestEvent]:
-        """The host removed an app participant: one line for the log (no state to keep)."""
+        """The host removed an app participant: one line for the log, one row in the journal."""
         watch = self._room(room_sid, room_name)
-        return [
-            GuestEvent(
-                at=self._clock(),
-                room_sid=room_sid,
-                room_name=watch.name,
-                kind="removed",
-                text=redact_numbers(f"Removed app participant {identity}"),
-            )
-        ]
+        now = self._clock()
+        events = [self._room_event(room_sid, "removed", f"Removed app participant {identity}", now)]
+        if self._journal is not None:
+            try:
+                self._journal.record_action(
+                    now, room_sid, watch.name, "removed-participant", identity
+                )
+            except JournalError as exc:
+                text = f"Call journal not updated: {exc}"
+                events.append(self._room_event(room_sid, "error", text, now))
+        return events
 
     # -- outcomes of the create-call request -----------------------------------------------
 
@@ -338,15 +343,23 @@ class GuestBook:
 
     def reconcile_not_found(self, dial_id: str) -> list[GuestEvent]:
         """Reconciliation found no call for an `UNKNOWN` dial: it was never placed."""
+        return self.dial_not_sent(dial_id, "Twilio has no record of the call")
+
+    def dial_not_sent(self, dial_id: str, reason: str) -> list[GuestEvent]:
+        """The create-call request was never sent (e.g. the session closed first): over, unplaced.
+
+        Unlike `dial_rejected`, this does not blame Twilio.
+        """
         guest = self._guests.get(dial_id)
         if guest is None or guest.call_sid is not None or guest.status.rank > 0:
             return []
+        reason = self._redact(guest, reason)
         return self._finish(
             guest,
             GuestStatus.REJECTED,
-            "Not placed: Twilio has no record of the call",
+            f"Not placed: {reason}",
             "dial-failed",
-            f"The call to {guest_name(guest)} was not placed; you can dial again",
+            f"The call to {guest_name(guest)} was not placed ({reason}); you can dial again",
         )
 
     def adopt(self, guest: PhoneGuest) -> None:

@@ -27,7 +27,7 @@ from moderator.core.guest_state import GuestStatus, PhoneGuest, utcnow
 from moderator.core.journal_export import write_csv, write_json
 from moderator.core.redaction import mask_number, redact_numbers
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_NAME = "room-moderator"
 IN_MEMORY = ":memory:"
 
@@ -63,6 +63,23 @@ CREATE TABLE dial_events (
 CREATE INDEX dial_events_by_dial ON dial_events (dial_id, seq);
 """
 
+# Host actions that are not dials (removing an app participant, ending a room, …).
+_SCHEMA_V2 = """
+CREATE TABLE host_actions (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        TEXT NOT NULL,
+    room_sid  TEXT NOT NULL,
+    room_name TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL DEFAULT '',
+    detail    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX host_actions_by_room ON host_actions (room_sid, seq);
+"""
+
+# Script that takes a journal from version N-1 to N, at index N-1.
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2)
+
 _FINAL_VALUES = tuple(s.value for s in GuestStatus if s.is_final)
 
 # Which timestamp column a status change fills in (first time only).
@@ -82,6 +99,17 @@ class TimelineEvent(NamedTuple):
 
     status: str
     at: datetime
+    detail: str
+
+
+class HostAction(NamedTuple):
+    """A host action that is not a dial, such as removing an app participant."""
+
+    at: datetime
+    room_sid: str
+    room_name: str
+    action: str
+    subject: str
     detail: str
 
 
@@ -203,14 +231,13 @@ class Journal:
                 f"The call journal was written by a newer Room Moderator (schema {version}); "
                 "update the app or move the journal aside."
             )
-        if version == SCHEMA_VERSION:
-            return
-        with self._transaction():
-            # Not executescript(): it commits on its own, outside this transaction.
-            for statement in _SCHEMA_V1.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction():
+                # Not executescript(): it commits on its own, outside this transaction.
+                for statement in _MIGRATIONS[target - 1].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={target}")
 
     def close(self) -> None:
         """Checkpoint and close; safe to call twice."""
@@ -354,6 +381,33 @@ class Journal:
             event=(kind, at, self._clean(dial_id, detail)),
         )
 
+    def record_action(
+        self,
+        at: datetime,
+        room_sid: str,
+        room_name: str,
+        action: str,
+        subject: str = "",
+        detail: str = "",
+    ) -> None:
+        """A host action that is not a dial ("removed-participant", "ended-room", …)."""
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT INTO host_actions (at, room_sid, room_name, action, subject, detail)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        _stamp(at),
+                        room_sid,
+                        room_name,
+                        action,
+                        redact_numbers(subject),
+                        redact_numbers(detail),
+                    ),
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"Cannot write the call journal: {exc}") from exc
+
     def _update(
         self,
         dial_id: str,
@@ -462,6 +516,19 @@ class Journal:
         except sqlite3.Error as exc:
             raise JournalError(f"Cannot read the call journal: {exc}") from exc
         return [TimelineEvent(status, _required(at), detail) for status, at, detail in rows]
+
+    def actions(self, room_sid: str | None = None) -> list[HostAction]:
+        """Host actions (of one room, if given), oldest first."""
+        where, params = ("WHERE room_sid = ?", (room_sid,)) if room_sid else ("", ())
+        try:
+            rows = self._db.execute(
+                "SELECT at, room_sid, room_name, action, subject, detail FROM host_actions"
+                f" {where} ORDER BY seq",
+                params,
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise JournalError(f"Cannot read the call journal: {exc}") from exc
+        return [HostAction(_required(at), *rest) for at, *rest in rows]
 
     # -- export ----------------------------------------------------------------------------
 

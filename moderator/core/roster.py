@@ -77,8 +77,6 @@ def _phone_row(guest: PhoneGuest, participant: Participant | None, now: datetime
         connected_since = guest.connected_at
     else:
         connected_since = None
-    # Removing needs a handle on Twilio's side: the call (cancel / hang up) or the participant.
-    can_remove = guest.status.can_remove and bool(guest.call_sid or participant)
     return RosterRow(
         key=guest.dial_id,
         kind=GuestKind.PHONE,
@@ -94,7 +92,7 @@ def _phone_row(guest: PhoneGuest, participant: Participant | None, now: datetime
         participant_sid=participant.sid if participant is not None else guest.participant_sid,
         call_sid=guest.call_sid,
         dial_id=guest.dial_id,
-        can_remove=can_remove,
+        can_remove=guest.status.can_remove,
         can_redial=guest.status.can_redial and guest.number is not None,
         tracks=tracks,
         status_since=guest.history[-1][1] if guest.history else guest.dialed_at,

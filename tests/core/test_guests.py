@@ -294,7 +294,34 @@ def test_timeout_with_no_call_found_was_not_placed(book: GuestBook) -> None:
     events = book.reconcile_not_found(guest.dial_id)
     assert [e.kind for e in events] == ["dial-failed"]
     assert guest.status is GuestStatus.REJECTED
+    assert guest.end_reason == "Not placed: Twilio has no record of the call"
     assert guest.status.can_redial
+
+
+def test_a_request_never_sent_does_not_blame_twilio(book: GuestBook) -> None:
+    guest = dial(book)
+    events = book.dial_not_sent(guest.dial_id, "the session was closed")
+    assert texts(events) == [
+        (
+            "dial-failed",
+            "The call to Alice (••• 2671) was not placed (the session was closed); "
+            "you can dial again",
+        )
+    ]
+    assert guest.end_reason == "Not placed: the session was closed"
+
+
+def test_removing_before_the_call_sid_arrives_ends_as_canceled_by_host(
+    book: GuestBook, clock: FakeClock
+) -> None:
+    guest = dial(book)
+    assert guest.status.can_remove
+    assert [e.kind for e in book.mark_removed(guest.dial_id)] == ["removed"]
+    book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
+    clock.advance(1)
+    book.apply_call(call("CA1", CallStatus.CANCELED))
+    assert guest.status is GuestStatus.CANCELED
+    assert guest.end_reason.startswith("Canceled by host")
 
 
 def test_a_second_call_for_one_dial_is_refused(book: GuestBook) -> None:

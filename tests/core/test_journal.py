@@ -18,7 +18,9 @@ import pytest
 
 from moderator.core.guests import GuestBook, GuestStatus, PhoneGuest
 from moderator.core.journal import (
+    _SCHEMA_V1,
     SCHEMA_VERSION,
+    HostAction,
     Journal,
     JournalError,
     TimelineEvent,
@@ -91,6 +93,49 @@ def test_a_newer_schema_is_refused(path: Path) -> None:
     raw.close()
     with pytest.raises(JournalError, match="newer"):
         Journal(path)
+
+
+def test_a_version_1_journal_is_migrated_and_keeps_its_rows(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(path)
+    raw.executescript(_SCHEMA_V1)
+    raw.execute(
+        "INSERT INTO dials (dial_id, room_sid, room_name, identity, masked_number, label,"
+        " caller_id, status, dialed_at, updated_at) VALUES"
+        " ('old', 'RM1', 'Standup', 'phone-a', '••• 2671', '', '+15005550006', 'ringing', ?, ?)",
+        (T0.isoformat(), T0.isoformat()),
+    )
+    raw.execute("PRAGMA user_version=1")
+    raw.commit()
+    raw.close()
+    with Journal(path) as journal:
+        assert [e.dial_id for e in journal.unfinished()] == ["old"]
+        journal.record_action(T0, "RM1", "Standup", "ended-room")
+        assert len(journal.actions()) == 1
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    finally:
+        raw.close()
+
+
+def test_host_actions_are_recorded_without_numbers(journal: Journal) -> None:
+    journal.record_action(T0, "RM1", "Standup", "removed-participant", "bob")
+    journal.record_action(T0, "RM2", "Other", "removed-participant", f"caller {NUMBER}")
+    assert journal.actions("RM1") == [
+        HostAction(T0, "RM1", "Standup", "removed-participant", "bob", "")
+    ]
+    assert [a.subject for a in journal.actions()] == ["bob", "caller ••• 2671"]
+
+
+def test_removing_an_app_participant_is_journaled(journal: Journal) -> None:
+    book = GuestBook(journal, FakeClock())
+    book.apply_participants(ROOM, [participant("PA1", "bob")], room_name=ROOM_NAME)
+    events = book.app_participant_removed(ROOM, "bob")
+    assert [(e.kind, e.text, e.room_name) for e in events] == [
+        ("removed", "Removed app participant bob", ROOM_NAME)
+    ]
+    assert journal.actions() == [HostAction(T0, ROOM, ROOM_NAME, "removed-participant", "bob", "")]
 
 
 def test_a_file_that_is_not_a_journal_is_refused(path: Path) -> None:

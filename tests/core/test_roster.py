@@ -226,7 +226,14 @@ STATUS_TEXTS = {
     ),
     GuestStatus.REJECTED: "Twilio refused: Permission to call this number is not enabled",
 }
-REMOVABLE = {GuestStatus.QUEUED, GuestStatus.RINGING, GuestStatus.JOINING, GuestStatus.CONNECTED}
+REMOVABLE = {
+    GuestStatus.DIALING,  # canceled as soon as its call SID arrives
+    GuestStatus.UNKNOWN,
+    GuestStatus.QUEUED,
+    GuestStatus.RINGING,
+    GuestStatus.JOINING,
+    GuestStatus.CONNECTED,
+}
 REDIALABLE = {
     GuestStatus.LEFT,
     GuestStatus.BUSY,
