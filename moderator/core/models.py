@@ -20,7 +20,7 @@ class RoomType(StrEnum):
     @property
     def takes_phone_participants(self) -> bool:
         """Only group rooms accept PSTN participants through `<Connect><Room>`."""
-        return self in (RoomType.GROUP, RoomType.GROUP_SMALL)
+        return self is RoomType.GROUP
 
 
 class CallStatus(StrEnum):

@@ -368,7 +368,8 @@ class SandboxApp:
         page_request = parse_page_request(args)
         with self.world.locked():
             rooms = self.world.list_rooms(
-                status=_optional(args.get("Status")),
+                # Twilio's description: Status "Can be: `in-progress` (default) or `completed`".
+                status=_optional(args.get("Status")) or "in-progress",
                 unique_name=_optional(args.get("UniqueName")),
                 created_after=_optional(args.get("DateCreatedAfter")),
                 created_before=_optional(args.get("DateCreatedBefore")),

@@ -89,13 +89,15 @@ def test_room_list_filters(http: Http, sandbox: SandboxServer) -> None:
     def names(query: str) -> list[str]:
         return [r["unique_name"] for r in http.get(f"/v1/Rooms?{query}").json()["rooms"]]
 
-    assert names("") == ["b", "a"]
+    assert names("") == ["b"], "Status defaults to in-progress, as Twilio's description says"
     assert names("Status=in-progress") == ["b"]
     assert names("Status=completed") == ["a"]
-    assert names("UniqueName=a") == ["a"]
+    assert names("UniqueName=a") == []
+    assert names("UniqueName=a&Status=completed") == ["a"]
     b_created = http.get("/v1/Rooms/b").json()["date_created"]
     assert names(f"DateCreatedAfter={b_created}") == ["b"]
-    assert names(f"DateCreatedBefore={b_created[:10]}") == ["b", "a"]
+    assert names(f"DateCreatedAfter={b_created}&Status=completed") == []
+    assert names(f"DateCreatedBefore={b_created[:10]}&Status=completed") == ["a"]
     assert error_code(http.get("/v1/Rooms?DateCreatedAfter=yesterday")) == (400, 20001)
 
 
