@@ -6,6 +6,8 @@ updates them all and the shortcut shown in a tooltip is always the one that work
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
@@ -28,8 +30,6 @@ class Actions(QObject):
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         # File
-        self.add_profile = self._make("&Add Twilio profile…", None)
-        self.remove_profile = self._make("&Remove current profile…", None)
         self.quit = self._make("&Quit", None, ["Ctrl+Q"])
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
         # Room
@@ -87,14 +87,13 @@ class Actions(QObject):
         action.setText(text)
         action.setToolTip(_tooltip(text, action.shortcuts()))
 
-    def build_menus(self, menubar: QMenuBar, profiles_menu: QMenu | None = None) -> None:
-        """Fill the menu bar: File, Room, Participant, View, Help."""
+    def build_menus(self, menubar: QMenuBar, profile_actions: Sequence[QAction] = ()) -> None:
+        """Fill the menu bar: File (profile actions, Quit), Room, Participant, View, Help."""
         file_menu = menubar.addMenu("&File")
-        if profiles_menu is not None:
-            file_menu.addMenu(profiles_menu)
-        file_menu.addAction(self.add_profile)
-        file_menu.addAction(self.remove_profile)
-        file_menu.addSeparator()
+        for action in profile_actions:
+            file_menu.addAction(action)
+        if profile_actions:
+            file_menu.addSeparator()
         file_menu.addAction(self.quit)
 
         room_menu = menubar.addMenu("&Room")

@@ -40,14 +40,15 @@ class RosterPane(QWidget):
         header = QHBoxLayout()
         header.addWidget(self._title)
         header.addStretch(1)
+        buttons = QHBoxLayout()
         self.dial_button = self._tool_button(actions.dial, "Dial phone guest")
         self.redial_button = self._tool_button(actions.redial, "Redial")
         self.remove_button = self._tool_button(actions.remove, "Remove participant")
         self.reveal_button = self._tool_button(actions.reveal, "Reveal number")
         for button in (self.dial_button, self.redial_button, self.remove_button):
-            header.addWidget(button)
-        header.addSpacing(12)
-        header.addWidget(self.reveal_button)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.reveal_button)
 
         self.view = QTableView(self)
         self.view.setAccessibleName("Participants")
@@ -75,6 +76,7 @@ class RosterPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
+        layout.addLayout(buttons)
         layout.addWidget(self.view)
 
     def _tool_button(self, action: QAction, accessible_name: str) -> QToolButton:

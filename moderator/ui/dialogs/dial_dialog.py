@@ -1,0 +1,455 @@
+"""Dial a phone guest: number formatted as you type, identity, caller ID, TwiML preview, checks.
+
+Everything a host needs to trust a dial is on screen before it is placed: the number as it will be
+dialed, the identity other participants will see, the exact TwiML, and the pre-flight checks run
+against Twilio (on the worker pool, debounced while typing). Dial is enabled only when every check
+passed for exactly what is on screen, and a second click can never place a second call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Protocol
+
+import phonenumbers
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from moderator.core import phone
+from moderator.core.identity import generate_phone_identity, validate_identity
+from moderator.core.models import CallerId, CallerIdSource
+from moderator.core.preflight import CheckResult
+from moderator.core.twiml import TwimlError, room_twiml
+from moderator.ui import resources
+from moderator.ui.session import DialRequest
+
+PREFLIGHT_DEBOUNCE_MS = 300
+MAX_LABEL_LENGTH = 64
+
+
+class DialBackend(Protocol):
+    """What the dialog needs from the session (Session satisfies this)."""
+
+    def preflight(
+        self,
+        request: DialRequest,
+        callback: Callable[[list[CheckResult]], None],
+        *,
+        default_region: str = ...,
+    ) -> None: ...
+
+    def dial(self, request: DialRequest) -> str: ...
+
+
+@cache
+def _regions() -> list[tuple[str, str]]:
+    """(display text, region code) for every region phonenumbers knows, sorted by name."""
+    entries = []
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        territory = QLocale.codeToTerritory(region)
+        name = QLocale.territoryToString(territory) if territory.value else region
+        code = phonenumbers.country_code_for_region(region)
+        entries.append((f"{name} (+{code})", region))
+    entries.sort(key=lambda e: e[0].casefold())
+    return entries
+
+
+def caller_id_text(caller_id: CallerId) -> str:
+    """ "+1 415-555-0100 — Main line (number)": what the caller-ID picker shows."""
+    kind = "number" if caller_id.source is CallerIdSource.INCOMING_NUMBER else "verified"
+    number = phone.format_international(caller_id.phone_number)
+    name = caller_id.friendly_name.strip()
+    if name and name != caller_id.phone_number and name != number:
+        return f"{number} — {name} ({kind})"
+    return f"{number} ({kind})"
+
+
+class DialDialog(QDialog):
+    """Collects a DialRequest, shows the checks for it, and dials at most once."""
+
+    dialed = Signal(str)  # dial_id of the placed call
+
+    def __init__(
+        self,
+        *,
+        backend: DialBackend,
+        room_sid: str,
+        room_name: str,
+        caller_ids: Sequence[CallerId],
+        default_region: str,
+        taken_identities: Callable[[], set[str]],
+        preferred_caller_id: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Dial a phone guest into “{room_name}”")
+        self.setMinimumWidth(520)
+        self._backend = backend
+        self._room_sid = room_sid
+        self._room_name = room_name
+        self._taken = taken_identities
+        self._generation = 0
+        self._checks: list[CheckResult] | None = None
+        self._checks_generation = -1
+        self._dialed = False
+        self._closed = False
+        self._ready = False  # inputs are wired up at the end of __init__
+        self.dial_id: str | None = None
+
+        intro = QLabel(
+            f"Calls a phone and connects it to <b>{_html(room_name)}</b> as a participant.", self
+        )
+        intro.setWordWrap(True)
+
+        # Phone number + country
+        self.country_combo = QComboBox(self)
+        self.country_combo.setAccessibleName("Country")
+        self.country_combo.setToolTip("Country used for numbers typed without +country code")
+        for text, region in _regions():
+            self.country_combo.addItem(text, region)
+        self.country_combo.setMaxVisibleItems(20)
+        self.set_region(default_region)
+        self.number_edit = QLineEdit(self)
+        self.number_edit.setAccessibleName("Phone number")
+        self.number_edit.setPlaceholderText("e.g. (415) 555-2671 or +44 20 7183 8750")
+        self.number_edit.setMaxLength(40)
+        self.number_hint = QLabel(self)
+        self.number_hint.setObjectName("fieldHint")
+        self.number_hint.setWordWrap(True)
+        number_row = QHBoxLayout()
+        number_row.addWidget(self.number_edit, 3)
+        number_row.addWidget(self.country_combo, 2)
+
+        self.label_edit = QLineEdit(self)
+        self.label_edit.setAccessibleName("Label")
+        self.label_edit.setPlaceholderText("Optional, e.g. Alice (only you see it)")
+        self.label_edit.setMaxLength(MAX_LABEL_LENGTH)
+
+        self.identity_edit = QLineEdit(self)
+        self.identity_edit.setAccessibleName("Identity")
+        self.identity_edit.setToolTip(
+            "Every participant sees this name; by default it does not contain the number."
+        )
+        self.identity_edit.setText(generate_phone_identity(taken=self._taken()))
+        self.new_identity_button = QToolButton(self)
+        self.new_identity_button.setIcon(resources.icon("redial"))
+        self.new_identity_button.setToolTip("Generate another identity")
+        self.new_identity_button.setAccessibleName("Generate identity")
+        self.new_identity_button.clicked.connect(self._regenerate_identity)
+        self.identity_hint = QLabel(self)
+        self.identity_hint.setObjectName("fieldHint")
+        self.identity_hint.setWordWrap(True)
+        identity_row = QHBoxLayout()
+        identity_row.addWidget(self.identity_edit, 1)
+        identity_row.addWidget(self.new_identity_button)
+
+        self.caller_id_combo = QComboBox(self)
+        self.caller_id_combo.setAccessibleName("Caller ID")
+        self.caller_id_combo.setToolTip(
+            "The number the guest sees calling: one of your Twilio numbers or a verified caller ID"
+        )
+        self._preferred_caller_id = preferred_caller_id
+        self.set_caller_ids(caller_ids)
+
+        self.twiml_preview = QPlainTextEdit(self)
+        self.twiml_preview.setObjectName("twimlPreview")
+        self.twiml_preview.setAccessibleName("TwiML preview")
+        self.twiml_preview.setReadOnly(True)
+        self.twiml_preview.setFixedHeight(74)
+        self.twiml_preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+
+        self.checks_list = QListWidget(self)
+        self.checks_list.setAccessibleName("Pre-flight checks")
+        self.checks_list.setMinimumHeight(120)
+        self.checks_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.checks_list.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Phone &number:", number_row)
+        form.addRow("", self.number_hint)
+        form.addRow("&Label:", self.label_edit)
+        form.addRow("&Identity:", identity_row)
+        form.addRow("", self.identity_hint)
+        form.addRow("&Caller ID:", self.caller_id_combo)
+        form.addRow("TwiML:", self.twiml_preview)
+        form.addRow("Checks:", self.checks_list)
+
+        self.dial_button = QPushButton(resources.icon("dial"), "Dial", self)
+        self.dial_button.setAccessibleName("Dial")
+        self.dial_button.setDefault(True)
+        self.dial_button.setEnabled(False)
+        self.dial_button.clicked.connect(self._on_dial_clicked)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.addButton(self.dial_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(PREFLIGHT_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._run_preflight)
+
+        self.number_edit.textEdited.connect(self._format_as_you_type)
+        self.number_edit.textChanged.connect(self._inputs_changed)
+        self.country_combo.currentIndexChanged.connect(self._region_changed)
+        self.identity_edit.textChanged.connect(self._inputs_changed)
+        self.caller_id_combo.currentIndexChanged.connect(self._inputs_changed)
+        self.label_edit.textChanged.connect(self._update_dial_enabled)
+        self._ready = True
+        self._inputs_changed()
+        # Room-level problems (peer-to-peer, full, gone) show before the host types anything.
+        self._debounce.start(0)
+
+    # -- public ---------------------------------------------------------------------------------
+    def region(self) -> str:
+        """The region numbers without + are read in."""
+        return str(self.country_combo.currentData() or phone.DEFAULT_REGION)
+
+    def set_region(self, region: str) -> None:
+        """Pick the country in the picker (unknown codes leave it unchanged)."""
+        index = self.country_combo.findData(region.upper())
+        if index >= 0:
+            self.country_combo.setCurrentIndex(index)
+
+    def set_caller_ids(self, caller_ids: Sequence[CallerId]) -> None:
+        """Refill the caller-ID picker, keeping the current choice when it is still offered."""
+        current = self.caller_id() or self._preferred_caller_id
+        self.caller_id_combo.blockSignals(True)
+        self.caller_id_combo.clear()
+        for caller_id in caller_ids:
+            self.caller_id_combo.addItem(caller_id_text(caller_id), caller_id.phone_number)
+        if not caller_ids:
+            self.caller_id_combo.setPlaceholderText("No voice numbers or verified caller IDs")
+        index = self.caller_id_combo.findData(current) if current else -1
+        self.caller_id_combo.setCurrentIndex(index if index >= 0 else (0 if caller_ids else -1))
+        self.caller_id_combo.blockSignals(False)
+        self._inputs_changed()
+
+    def caller_id(self) -> str:
+        """The chosen caller ID (E.164) or ""."""
+        data = self.caller_id_combo.currentData()
+        return str(data) if data else ""
+
+    def number(self) -> str | None:
+        """The typed number as E.164, or None while it is not a valid number."""
+        try:
+            return phone.parse(self.number_edit.text(), self.region())
+        except phone.PhoneNumberError:
+            return None
+
+    def request(self) -> DialRequest:
+        """The dial request for exactly what is on screen."""
+        number = self.number()
+        return DialRequest(
+            room_sid=self._room_sid,
+            room_name=self._room_name,
+            number=number if number is not None else self.number_edit.text().strip(),
+            identity=self.identity_edit.text(),
+            caller_id=self.caller_id(),
+            label=self.label_edit.text().strip(),
+        )
+
+    def checks(self) -> list[CheckResult] | None:
+        """The latest pre-flight results for the current inputs (None while checking)."""
+        return self._checks if self._checks_generation == self._generation else None
+
+    def field_problems(self) -> list[str]:
+        """Problems the dialog can tell without asking Twilio."""
+        problems = []
+        number_problem = self._number_problem()
+        if number_problem:
+            problems.append(number_problem)
+        identity_problem = self._identity_problem()
+        if identity_problem:
+            problems.append(identity_problem)
+        if not self.caller_id():
+            problems.append("Choose a caller ID.")
+        return problems
+
+    # -- input handling ----------------------------------------------------------------------
+    def _format_as_you_type(self, text: str) -> None:
+        """Reformat while typing, keeping the cursor after the same digit it was after."""
+        formatted = phone.as_you_type(text, self.region())
+        if formatted == text or not formatted:
+            return
+        cursor = self.number_edit.cursorPosition()
+        significant_before = sum(1 for ch in text[:cursor] if ch.isdecimal() or ch == "+")
+        self.number_edit.setText(formatted)
+        position = 0
+        seen = 0
+        while position < len(formatted) and seen < significant_before:
+            if formatted[position].isdecimal() or formatted[position] == "+":
+                seen += 1
+            position += 1
+        self.number_edit.setCursorPosition(position)
+
+    def _region_changed(self) -> None:
+        text = self.number_edit.text()
+        if text and not text.lstrip().startswith("+"):
+            self._format_as_you_type("".join(ch for ch in text if ch.isdecimal()))
+        self._inputs_changed()
+
+    def _regenerate_identity(self) -> None:
+        self.identity_edit.setText(generate_phone_identity(taken=self._taken()))
+
+    def _number_problem(self) -> str | None:
+        text = self.number_edit.text()
+        if not text.strip():
+            return "Enter the guest's phone number."
+        try:
+            number = phone.parse(text, self.region())
+        except phone.PhoneNumberError as exc:
+            return str(exc)
+        if number == self.caller_id():
+            return "The guest's number is the caller ID; pick another caller ID."
+        return None
+
+    def _identity_problem(self) -> str | None:
+        identity = self.identity_edit.text()
+        problem = validate_identity(identity)
+        if problem:
+            return problem
+        if identity in self._taken():
+            return (
+                f"“{identity}” is already in this room or was dialed by you; joining with it "
+                "would disconnect the other participant. Choose another identity."
+            )
+        return None
+
+    def _inputs_changed(self) -> None:
+        if self._closed or not self._ready:
+            return
+        self._generation += 1
+        number_problem = self._number_problem()
+        typed = bool(self.number_edit.text().strip())
+        if number_problem and typed:
+            self._set_hint(self.number_hint, number_problem, error=True)
+        elif typed:
+            number = self.number() or ""
+            self._set_hint(self.number_hint, f"Will dial {phone.format_international(number)}")
+        else:
+            self._set_hint(self.number_hint, "")
+        identity_problem = self._identity_problem()
+        self._set_hint(
+            self.identity_hint,
+            identity_problem or "Everyone in the room sees this identity.",
+            error=bool(identity_problem),
+        )
+        try:
+            self.twiml_preview.setPlainText(room_twiml(self._room_name, self.identity_edit.text()))
+        except TwimlError as exc:
+            self.twiml_preview.setPlainText(f"(no TwiML: {exc})")
+        self._show_checks_pending()
+        self._debounce.start()
+        self._update_dial_enabled()
+
+    def _set_hint(self, label: QLabel, text: str, *, error: bool = False) -> None:
+        label.setText(text)
+        label.setObjectName("fieldError" if error else "fieldHint")
+        label.style().unpolish(label)
+        label.style().polish(label)
+
+    # -- pre-flight --------------------------------------------------------------------------
+    def _run_preflight(self) -> None:
+        if self._closed or self._dialed:
+            return
+        generation = self._generation
+        self._backend.preflight(
+            self.request(),
+            lambda results: self._on_checks(generation, results),
+            default_region=self.region(),
+        )
+
+    def _on_checks(self, generation: int, results: Sequence[CheckResult]) -> None:
+        if self._closed or generation != self._generation:
+            return  # stale: the inputs changed since this check started
+        self._checks = list(results)
+        self._checks_generation = generation
+        self.checks_list.clear()
+        for result in results:
+            icon = resources.icon("check-pass" if result.passed else "check-fail")
+            text = result.reason if result.reason else result.name
+            item = QListWidgetItem(icon, text, self.checks_list)
+            item.setToolTip(f"{result.name}: {'passed' if result.passed else 'failed'}")
+            item.setData(
+                Qt.ItemDataRole.AccessibleTextRole,
+                f"{'Passed' if result.passed else 'Failed'}: {result.reason or result.name}",
+            )
+        self._update_dial_enabled()
+
+    def _show_checks_pending(self) -> None:
+        if self.checks_list.count() == 0:
+            QListWidgetItem(resources.icon("check-pending"), "Checking…", self.checks_list)
+            return
+        for row in range(self.checks_list.count()):
+            item = self.checks_list.item(row)
+            item.setIcon(resources.icon("check-pending"))
+
+    # -- dialing -----------------------------------------------------------------------------
+    def can_dial(self) -> bool:
+        """All fields valid and every check passed for exactly these inputs."""
+        checks = self.checks()
+        return (
+            not self._dialed
+            and not self.field_problems()
+            and checks is not None
+            and bool(checks)
+            and all(c.passed for c in checks)
+        )
+
+    def _update_dial_enabled(self) -> None:
+        enabled = self.can_dial()
+        self.dial_button.setEnabled(enabled)
+        if enabled:
+            self.dial_button.setToolTip("Place the call now")
+        else:
+            checks = self.checks()
+            failed = [c.reason for c in checks or [] if not c.passed]
+            reasons = self.field_problems() + failed
+            if checks is None and not reasons:
+                reasons = ["Checking…"]
+            self.dial_button.setToolTip("\n".join(reasons))
+
+    def _on_dial_clicked(self) -> None:
+        if not self.can_dial():
+            return
+        self._dialed = True  # before anything else: a second click must find the door shut
+        self.dial_button.setEnabled(False)
+        self._debounce.stop()
+        dial_id = self._backend.dial(self.request())
+        if not dial_id:  # the session refused before any call (it reports why)
+            self.reject()
+            return
+        self.dial_id = dial_id
+        self.dialed.emit(dial_id)
+        self.accept()
+
+    def done(self, result: int) -> None:
+        """Stop reacting to late check results once the dialog is closed."""
+        self._closed = True
+        self._debounce.stop()
+        super().done(result)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,656 @@
+"""The moderator window: rooms, the selected room's roster, the event log, and every command.
+
+The window owns the table models and the widgets; a `Session` (one per profile) owns everything
+that talks to Twilio. Switching profile swaps the session and clears the models; the widgets stay.
+Routine errors go to the status bar, never to a modal popup; only destructive commands ask first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from moderator import __version__
+from moderator.core.credentials import Credentials
+from moderator.core.errors import TwilioError
+from moderator.core.guest_state import GuestEvent, GuestStatus
+from moderator.core.identity import validate_room_name
+from moderator.core.models import CallerId, Room
+from moderator.core.profiles import SANDBOX_LABEL, SANDBOX_PROFILE
+from moderator.core.roster import GuestKind, RosterRow
+from moderator.core.settings import EventLogScope, Settings, SettingsStore
+from moderator.ui import resources
+from moderator.ui.actions import Actions
+from moderator.ui.connection import ConnectionKind, ConnectionState
+from moderator.ui.connection_indicator import ConnectionIndicator
+from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
+from moderator.ui.dialogs.dial_dialog import DialDialog
+from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogModel
+from moderator.ui.models.rooms_model import RoomRow, RoomsModel
+from moderator.ui.models.roster_model import RosterModel
+from moderator.ui.notifier import Notifier
+from moderator.ui.panes.event_log_pane import EventLogPane
+from moderator.ui.panes.rooms_pane import RoomsPane
+from moderator.ui.panes.roster_pane import RosterPane
+from moderator.ui.profile_switcher import ProfileSwitcher
+from moderator.ui.session import Session
+
+log = logging.getLogger(__name__)
+
+#: How long a one-line error stays in the status bar unless a newer one replaces it.
+ERROR_DISPLAY_MS = 20_000
+
+SANDBOX_CHEAT_SHEET = """
+<p>The local sandbox behaves like Twilio. Numbers it understands (To):</p>
+<table cellspacing="0" cellpadding="3">
+<tr><td><b>+1 500-555-0001</b></td><td>refused: 21211 invalid number</td></tr>
+<tr><td><b>+1 500-555-0003</b></td><td>refused: 21215 no geo permission</td></tr>
+<tr><td>ends in <b>1111</b></td><td>busy</td></tr>
+<tr><td>ends in <b>2222</b></td><td>rings until the timeout, then no answer</td></tr>
+<tr><td>ends in <b>3333</b></td><td>fails</td></tr>
+<tr><td>any other valid number</td><td>answers and joins the room,
+e.g. <b>(415) 555-2671</b></td></tr>
+</table>
+<p>Caller IDs are the sandbox account's own numbers (shown in the Dial dialog).</p>
+"""
+
+SessionFactory = Callable[[str, Credentials | None, QObject], Session]
+"""Builds the (not yet started) session for a profile: its name, its credentials (None for the
+local sandbox, whose credentials the factory knows), and the parent to give it."""
+
+
+class MainWindow(QMainWindow):
+    """Room Moderator's main window."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        settings_store: SettingsStore | None,
+        session_factory: SessionFactory,
+        profile_switcher: ProfileSwitcher | None = None,
+        notifier: Notifier | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """Build the window with no session; `open_profile` (or the switcher) starts one."""
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.setWindowIcon(resources.icon("room-moderator"))
+        self._settings = settings
+        self._settings_store = settings_store
+        self._session_factory = session_factory
+        self._profile = SANDBOX_PROFILE
+        self._session: Session | None = None
+        self._caller_ids: list[CallerId] = []
+        self._room_to_restore = settings.last_room
+        self._dial_dialog: DialDialog | None = None
+        #: Select the first listed room once rooms arrive (screenshots want a roster to show).
+        self.select_first_room = False
+
+        self.commands = Actions(self)
+        self.rooms_model = RoomsModel(self)
+        self.roster_model = RosterModel(self)
+        self.event_model = EventLogModel(self)
+        self.event_proxy = EventLogFilterModel(self)
+        self.event_proxy.setSourceModel(self.event_model)
+
+        self.rooms_pane = RoomsPane(self.rooms_model, self.commands, self)
+        self.roster_pane = RosterPane(self.roster_model, self.commands, self)
+        self.event_log_pane = EventLogPane(self.event_proxy, self)
+
+        self._top_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self._top_splitter.setObjectName("topSplitter")
+        self._top_splitter.addWidget(self.rooms_pane)
+        self._top_splitter.addWidget(self.roster_pane)
+        self._top_splitter.setStretchFactor(0, 2)
+        self._top_splitter.setStretchFactor(1, 3)
+        self._main_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self._main_splitter.setObjectName("mainSplitter")
+        self._main_splitter.addWidget(self._top_splitter)
+        self._main_splitter.addWidget(self.event_log_pane)
+        self._main_splitter.setStretchFactor(0, 3)
+        self._main_splitter.setStretchFactor(1, 1)
+        self._main_splitter.setContentsMargins(8, 8, 8, 8)
+        self.setCentralWidget(self._main_splitter)
+
+        self.profile_switcher = profile_switcher
+        self.connection_indicator = ConnectionIndicator(self)
+        self.notifier = (
+            notifier
+            if notifier is not None
+            else Notifier(self, enabled=settings.notifications_enabled)
+        )
+        self._build_toolbar()
+        profile_actions = []
+        if profile_switcher is not None:
+            profile_actions = [profile_switcher.add_action, profile_switcher.remove_action]
+            profile_switcher.setParent(self.toolbar)
+            profile_switcher.profileChosen.connect(self._on_profile_chosen)
+            profile_switcher.profileReady.connect(self.open_profile)
+        self.commands.build_menus(self.menuBar(), profile_actions)
+
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("statusError")
+        self.error_label.setAccessibleName("Last error")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addWidget(self.error_label, 1)
+        self._error_timer = QTimer(self)
+        self._error_timer.setSingleShot(True)
+        self._error_timer.setInterval(ERROR_DISPLAY_MS)
+        self._error_timer.timeout.connect(self.clear_error)
+
+        self._connect_actions()
+        self.rooms_pane.roomSelected.connect(self._on_room_selected)
+        self.roster_pane.currentRowChanged.connect(self._update_actions)
+        self.event_log_pane.scopeChanged.connect(self._set_all_rooms_scope)
+
+        self._restore_settings()
+        self._update_actions()
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        if self.profile_switcher is not None:
+            toolbar.addWidget(QLabel("Profile:", toolbar))
+            toolbar.addWidget(self.profile_switcher)
+            toolbar.addSeparator()
+        toolbar.addAction(self.commands.refresh)
+        toolbar.addAction(self.commands.dial)
+        spacer = QWidget(toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.connection_indicator)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    def _connect_actions(self) -> None:
+        a = self.commands
+        a.quit.triggered.connect(self.close)
+        a.refresh.triggered.connect(self.refresh_now)
+        a.new_room.triggered.connect(self.open_create_room_dialog)
+        a.end_room.triggered.connect(self.confirm_end_room)
+        a.next_room.triggered.connect(self.rooms_pane.select_next)
+        a.previous_room.triggered.connect(self.rooms_pane.select_previous)
+        a.dial.triggered.connect(self.open_dial_dialog)
+        a.remove.triggered.connect(self.remove_current)
+        a.redial.triggered.connect(self.redial_current)
+        a.reveal.toggled.connect(self._reveal_current)
+        a.scope_all_rooms.toggled.connect(self._set_all_rooms_scope)
+        a.notifications.toggled.connect(self._set_notifications)
+        self.notifier.activated.connect(self._raise_window)
+        a.about.triggered.connect(self.show_about)
+        a.sandbox_cheat_sheet.triggered.connect(self.show_sandbox_cheat_sheet)
+        self.roster_pane.view.doubleClicked.connect(lambda _index: self._reveal_toggle_current())
+
+    # -- session -------------------------------------------------------------------------------
+    @property
+    def session(self) -> Session | None:
+        """The live session, if any."""
+        return self._session
+
+    @property
+    def profile(self) -> str:
+        """The current profile name ("" is the local sandbox)."""
+        return self._profile
+
+    def _on_profile_chosen(self, profile: str) -> None:
+        """The host picked another profile: drop the old session now, before its secret loads."""
+        if profile != self._profile:
+            self._close_session()
+            self.setWindowTitle(f"Room Moderator — {_label(profile)} (opening…)")
+
+    @Slot(str, object)
+    def open_profile(self, profile: str, credentials: Credentials | None) -> None:
+        """Switch to `profile` ("" = sandbox): stop the old session, clear the panes, start anew."""
+        self._close_session()
+        self._profile = profile
+        self._settings.last_profile = profile
+        self.setWindowTitle(f"Room Moderator — {_label(profile)}")
+        try:
+            session = self._session_factory(profile, credentials, self)
+        except Exception as exc:  # a broken profile must not take the window down
+            log.exception("could not open profile %r", profile)
+            self.show_error(f"Could not open {_label(profile)}: {exc}", context="Opening profile")
+            return
+        self._session = session
+        session.roomsChanged.connect(self._on_rooms_changed)
+        session.rosterChanged.connect(self._on_roster_changed)
+        session.events.connect(self._on_events)
+        session.connectionChanged.connect(self._on_connection_changed)
+        session.errorRaised.connect(self._on_error)
+        session.callerIdsChanged.connect(self._on_caller_ids_changed)
+        session.start()
+        self._update_actions()
+
+    def _close_session(self) -> None:
+        old = self._session
+        self._session = None
+        if old is not None:
+            old.stop()
+            old.deleteLater()
+        if self._dial_dialog is not None:
+            self._dial_dialog.reject()
+        self._caller_ids = []
+        self._room_to_restore = self._room_to_restore or self._settings.last_room
+        self.rooms_model.set_rooms([])
+        self.roster_model.set_rows([])
+        self.roster_pane.set_room(None)
+        self.event_model.clear()
+        self.clear_error()
+        self.connection_indicator.set_state(ConnectionState(ConnectionKind.CONNECTING))
+        self._update_actions()
+
+    # -- session signals -----------------------------------------------------------------------
+    @Slot(object)
+    def _on_rooms_changed(self, rows: Sequence[RoomRow]) -> None:
+        self.rooms_model.set_rooms(rows)
+        if self.select_first_room and rows and self.rooms_pane.selected_sid() is None:
+            self.select_first_room = False
+            self.rooms_pane.select_next()
+        if self._room_to_restore and self.rooms_pane.selected_sid() is None:
+            for row in rows:
+                if row.room.unique_name == self._room_to_restore:
+                    self.rooms_pane.select_sid(row.room.sid)
+                    self._room_to_restore = ""
+                    break
+        self._update_actions()
+
+    @Slot(str, object)
+    def _on_roster_changed(self, room_sid: str, rows: Sequence[RosterRow]) -> None:
+        if room_sid != self.rooms_pane.selected_sid():
+            return
+        self.roster_model.set_rows(rows)
+        self._update_actions()
+
+    @Slot(object)
+    def _on_events(self, events: Sequence[GuestEvent]) -> None:
+        self.event_model.append(events)
+        self.notifier.notify_events(events)
+
+    @Slot(object)
+    def _on_connection_changed(self, state: ConnectionState) -> None:
+        self.connection_indicator.set_state(state)
+        if state.kind is ConnectionKind.ONLINE and self._error_is_connection:
+            self.clear_error()
+
+    @Slot(object, str)
+    def _on_error(self, error: TwilioError, context: str) -> None:
+        self.show_error(error.message, error.action, context=context)
+
+    @Slot(object)
+    def _on_caller_ids_changed(self, caller_ids: Sequence[CallerId]) -> None:
+        self._caller_ids = list(caller_ids)
+        if self._dial_dialog is not None:
+            self._dial_dialog.set_caller_ids(self._caller_ids)
+
+    # -- status bar ----------------------------------------------------------------------------
+    _error_is_connection = False
+
+    def show_error(self, message: str, action: str = "", *, context: str = "") -> None:
+        """One line in the status bar: what went wrong and what to do."""
+        prefix = f"{context}: " if context else ""
+        text = f"{prefix}{message}" + (f" — {action}" if action else "")
+        self.error_label.setText(text)
+        self.error_label.setToolTip(text)
+        self._error_is_connection = context.lower().startswith("refresh")
+        self._error_timer.start()
+
+    def clear_error(self) -> None:
+        """Empty the status bar's error line."""
+        self.error_label.clear()
+        self.error_label.setToolTip("")
+        self._error_is_connection = False
+
+    # -- rooms ---------------------------------------------------------------------------------
+    def refresh_now(self) -> None:
+        """Poll everything now (F5)."""
+        if self._session is not None:
+            self._session.refresh_now()
+
+    @Slot(object)
+    def _on_room_selected(self, sid: str | None) -> None:
+        self.roster_model.set_rows([])
+        room = self.rooms_pane.selected_room()
+        self.roster_pane.set_room(room.room.unique_name if room is not None else None)
+        if room is not None:
+            self._settings.last_room = room.room.unique_name
+            self._room_to_restore = ""
+        self._apply_log_filter()
+        if self._session is not None:
+            self._session.select_room(sid)
+        self._update_actions()
+
+    def open_create_room_dialog(self) -> None:
+        """Create room… (Ctrl+N)."""
+        if self._session is None:
+            return
+        names = [r.room.unique_name for r in self.rooms_model.rows()]
+        dialog = CreateRoomDialog(
+            existing_names=names, validate_name=validate_room_name, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._create_room(dialog))
+        dialog.open()
+
+    def _create_room(self, dialog: CreateRoomDialog) -> None:
+        if self._session is None:
+            return
+        new = dialog.new_room()
+        self._room_to_restore = new.unique_name  # select it as soon as it is listed
+        self._session.create_room(
+            new.unique_name,
+            new.room_type,
+            new.max_participants,
+            on_created=self._select_created_room,
+        )
+
+    def _select_created_room(self, room: Room) -> None:
+        self.rooms_pane.select_sid(room.sid)
+
+    def confirm_end_room(self) -> None:
+        """End room…: asks first, naming the room and how many people it disconnects."""
+        room = self.rooms_pane.selected_room()
+        if room is None or self._session is None:
+            return
+        name = room.room.unique_name
+        count = room.participant_count
+        if count is None:
+            people = "everyone in it"
+        elif count == 0:
+            people = "no one (the room is empty)"
+        else:
+            people = f"{count} participant{'s' if count != 1 else ''}"
+            if room.phone_count:
+                people += f", {room.phone_count} of them by phone"
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "End room",
+            f"End the room “{name}”?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(
+            f"This disconnects {people}. Phone calls into the room are hung up. "
+            "This cannot be undone."
+        )
+        end_button = box.addButton("End room", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sid = room.room.sid
+
+        def on_clicked(button: object) -> None:
+            if button is end_button and self._session is not None:
+                self._session.end_room(sid)
+
+        box.buttonClicked.connect(on_clicked)
+        box.open()
+
+    # -- participants --------------------------------------------------------------------------
+    def taken_identities(self) -> set[str]:
+        """Identities a new guest must not use: everyone connected or on the way in."""
+        taken = set()
+        for row in self.roster_model.rows():
+            if row.status is None or not row.status.is_final:
+                taken.add(row.identity)
+        return taken
+
+    def open_dial_dialog(self) -> DialDialog | None:
+        """Dial phone guest… (Ctrl+D) for the selected room."""
+        room = self.rooms_pane.selected_room()
+        if room is None or self._session is None:
+            return None
+        if self._dial_dialog is not None:
+            self._dial_dialog.raise_()
+            self._dial_dialog.activateWindow()
+            return self._dial_dialog
+        dialog = DialDialog(
+            backend=self._session,
+            room_sid=room.room.sid,
+            room_name=room.room.unique_name,
+            caller_ids=self._caller_ids,
+            default_region=self._settings.default_country,
+            taken_identities=self.taken_identities,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.dialed.connect(self._on_dialed)
+        dialog.finished.connect(lambda _result: self._dial_dialog_closed(dialog))
+        self._dial_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dial_dialog_closed(self, dialog: DialDialog) -> None:
+        if dialog.result() == DialDialog.DialogCode.Accepted.value:
+            self._settings.default_country = dialog.region()
+        if self._dial_dialog is dialog:
+            self._dial_dialog = None
+
+    @Slot(str)
+    def _on_dialed(self, dial_id: str) -> None:
+        # Session.dial already published the new row; select it so Remove acts on it.
+        self.roster_pane.select_key(dial_id)
+
+    def remove_label(self, row: RosterRow | None) -> str:
+        """What Remove does to this row, in words: Cancel call / Hang up & remove / Remove."""
+        if row is None or row.kind is GuestKind.APP:
+            return "Remove participant" if row is None else "Remove"
+        if row.status in (GuestStatus.DIALING, GuestStatus.QUEUED, GuestStatus.RINGING):
+            return "Cancel call"
+        return "Hang up && remove"
+
+    def remove_current(self) -> None:
+        """Remove participant (Delete): cancel, hang up or disconnect the selected row."""
+        row = self.roster_pane.current_row()
+        if row is None or not row.can_remove or self._session is None:
+            return
+        connected = row.kind is GuestKind.APP or row.status in (
+            GuestStatus.CONNECTED,
+            GuestStatus.JOINING,
+        )
+        if not connected:
+            self._session.remove(row)
+            return
+        room = self.rooms_pane.selected_room()
+        room_name = room.room.unique_name if room is not None else "the room"
+        who = row.name or row.identity
+        if row.kind is GuestKind.PHONE:
+            question = f"Hang up on {who} and remove them from “{room_name}”?"
+            button_text = "Hang up && remove"
+        else:
+            question = f"Remove {who} from “{room_name}”?"
+            button_text = "Remove"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove participant",
+            question,
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText("They can rejoin only if someone invites or dials them again.")
+        remove_button = box.addButton(button_text, QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def on_clicked(button: object) -> None:
+            if button is remove_button and self._session is not None:
+                self._session.remove(row)
+
+        box.buttonClicked.connect(on_clicked)
+        box.open()
+
+    def redial_current(self) -> None:
+        """Redial the selected phone guest who left or whose call failed."""
+        row = self.roster_pane.current_row()
+        if row is not None and row.can_redial and self._session is not None:
+            self._session.redial(row)
+
+    def _reveal_current(self, on: bool) -> None:
+        row = self.roster_pane.current_row()
+        if row is None or row.kind is not GuestKind.PHONE or row.full_number is None:
+            return
+        self.roster_model.reveal(row.key, on)
+
+    def _reveal_toggle_current(self) -> None:
+        if self.commands.reveal.isEnabled():
+            self.commands.reveal.toggle()
+
+    # -- enabled states ------------------------------------------------------------------------
+    def _update_actions(self) -> None:
+        a = self.commands
+        has_session = self._session is not None
+        room = self.rooms_pane.selected_room()
+        a.refresh.setEnabled(has_session)
+        a.new_room.setEnabled(has_session)
+        a.end_room.setEnabled(room is not None)
+        has_rooms = self.rooms_pane.room_count() > 0
+        a.next_room.setEnabled(has_rooms)
+        a.previous_room.setEnabled(has_rooms)
+        takes_phone = room is not None and room.room.type.takes_phone_participants
+        a.dial.setEnabled(room is not None)
+        a.dial.setToolTip(
+            "Dial phone guest (Ctrl+D)"
+            if takes_phone or room is None
+            else "Dial phone guest (Ctrl+D) — this room type takes no phone guests; "
+            "the dialog explains"
+        )
+        row = self.roster_pane.current_row()
+        a.remove.setEnabled(row is not None and row.can_remove)
+        a.set_text(a.remove, self.remove_label(row) if row is not None else "&Remove participant")
+        a.redial.setEnabled(row is not None and row.can_redial)
+        can_reveal = row is not None and row.kind is GuestKind.PHONE and bool(row.full_number)
+        a.reveal.setEnabled(can_reveal)
+        a.reveal.blockSignals(True)
+        a.reveal.setChecked(row is not None and self.roster_model.is_revealed(row.key))
+        a.reveal.blockSignals(False)
+
+    # -- view ----------------------------------------------------------------------------------
+    def _apply_log_filter(self) -> None:
+        all_rooms = self.event_log_pane.all_rooms()
+        self.event_proxy.set_room(None if all_rooms else self.rooms_pane.selected_sid())
+
+    def _set_all_rooms_scope(self, all_rooms: bool) -> None:
+        self.event_log_pane.set_all_rooms(all_rooms)
+        self._apply_log_filter()
+        (self.commands.scope_all_rooms if all_rooms else self.commands.scope_this_room).setChecked(
+            True
+        )
+        self._settings.event_log_scope = (
+            EventLogScope.ALL_ROOMS if all_rooms else EventLogScope.SELECTED_ROOM
+        )
+
+    def _set_notifications(self, on: bool) -> None:
+        self._settings.notifications_enabled = on
+        self.notifier.set_enabled(on)
+
+    def _raise_window(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def show_about(self) -> None:
+        """Help ▸ About."""
+        QMessageBox.about(
+            self,
+            "About Room Moderator",
+            f"<h3>Room Moderator {__version__}</h3>"
+            "<p>Watch your Twilio Video rooms live, dial phone guests in with one click, and "
+            "remove participants. Credentials stay in your operating system's keyring.</p>",
+        )
+
+    def show_sandbox_cheat_sheet(self) -> None:
+        """Help ▸ Sandbox phone numbers."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Sandbox phone numbers",
+            SANDBOX_CHEAT_SHEET,
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- settings ------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self._settings
+        if s.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode("ascii")))
+        else:
+            screen = QGuiApplication.primaryScreen()
+            if screen is not None:
+                available = screen.availableGeometry()
+                self.resize(min(1200, available.width()), min(780, available.height()))
+        self._top_splitter.setSizes([460, 820])
+        self._main_splitter.setSizes([560, 200])
+        if s.window_state:
+            self.restoreState(QByteArray.fromBase64(s.window_state.encode("ascii")))
+        for splitter in (self._top_splitter, self._main_splitter):
+            blob = s.ui_state.get(splitter.objectName())
+            if blob:
+                splitter.restoreState(QByteArray.fromBase64(blob.encode("ascii")))
+        for name, header in self._headers().items():
+            blob = s.ui_state.get(name)
+            if blob:
+                header.restoreState(QByteArray.fromBase64(blob.encode("ascii")))
+        self.commands.notifications.setChecked(s.notifications_enabled)
+        self._set_all_rooms_scope(s.event_log_scope is EventLogScope.ALL_ROOMS)
+
+    def _headers(self) -> dict[str, QHeaderView]:
+        return {
+            "roomsHeader": self.rooms_pane.view.horizontalHeader(),
+            "rosterHeader": self.roster_pane.view.horizontalHeader(),
+            "eventLogHeader": self.event_log_pane.view.horizontalHeader(),
+        }
+
+    def save_settings(self) -> None:
+        """Write geometry, layout, last profile and room to the settings file."""
+        s = self._settings
+        s.window_geometry = _b64(self.saveGeometry())
+        s.window_state = _b64(self.saveState())
+        for splitter in (self._top_splitter, self._main_splitter):
+            s.ui_state[splitter.objectName()] = _b64(splitter.saveState())
+        s.ui_state["roomsHeader"] = _b64(self.rooms_pane.view.horizontalHeader().saveState())
+        s.ui_state["rosterHeader"] = _b64(self.roster_pane.view.horizontalHeader().saveState())
+        s.ui_state["eventLogHeader"] = _b64(self.event_log_pane.view.horizontalHeader().saveState())
+        s.last_profile = self._profile
+        if self._settings_store is not None:
+            try:
+                self._settings_store.save(s)
+            except OSError as exc:
+                log.warning("could not save settings: %s", exc)
+
+    def shutdown(self) -> None:
+        """Stop the session's polling and workers; idempotent."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save settings and stop background work before the window goes."""
+        self.save_settings()
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _label(profile: str) -> str:
+    return SANDBOX_LABEL if profile == SANDBOX_PROFILE else profile
+
+
+def _b64(data: QByteArray) -> str:
+    return bytes(data.toBase64().data()).decode("ascii")
