@@ -159,9 +159,12 @@ class PollPlanner:
     def __init__(self, settings: PollSettings | None = None) -> None:
         self.settings = settings or PollSettings()
         s = self.settings
+        # Room for one read plus what one tick adds, so refills are never capped away.
         self._bucket = TokenBucket(s.max_reads_per_s, max(1.0, s.burst))
-        self._counts = TokenBucket(s.counts_per_s, 1.0)
-        self._track_refresh = TokenBucket(s.track_refresh_per_s, 1.0)
+        self._counts = TokenBucket(s.counts_per_s, 1.0 + s.counts_per_s * s.tick_s)
+        self._track_refresh = TokenBucket(
+            s.track_refresh_per_s, 1.0 + s.track_refresh_per_s * s.tick_s
+        )
         self._last_start: dict[str, float] = {}
         self._last_count: dict[str, float] = {}
         self._force_until_done: set[str] = set()
