@@ -136,8 +136,10 @@ class ConnectionMonitor:
         return changed
 
     def failed(self, error: TwilioError, now: float) -> bool:
-        """Record a failed poll; True if it was a link failure (the state changed)."""
+        """Record a failed poll; True if the state changed (a new link failure or rejection)."""
         if error.kind is ErrorKind.AUTH:
+            if self.kind is ConnectionKind.AUTH_REJECTED:
+                return False  # already said so: one rejection, one message
             self.kind = ConnectionKind.AUTH_REJECTED
             self.message = error.details
             self.paused_until = math.inf

@@ -50,7 +50,12 @@ from moderator.core.retry import NO_RETRY
 from moderator.core.roster import GuestKind, RosterRow, build_roster
 from moderator.core.settings import Settings
 from moderator.core.twiml import TwimlError, room_twiml
-from moderator.ui.connection import ConnectionKind, ConnectionMonitor, ConnectionState
+from moderator.ui.connection import (
+    ConnectionKind,
+    ConnectionMonitor,
+    ConnectionState,
+    is_link_failure,
+)
 from moderator.ui.models.event_log_model import EventLogModel
 from moderator.ui.models.rooms_model import RoomRow, RoomsModel
 from moderator.ui.models.roster_model import RosterModel
@@ -227,7 +232,7 @@ class Session(QObject):
         self._second_timer.start()
         self._tick()
 
-    def stop(self, wait_ms: int = 250) -> None:
+    def stop(self, wait_ms: int = 100) -> None:
         """Stop polling and drop late results; in-flight requests finish on their own."""
         if self._stopped:
             return
@@ -472,7 +477,8 @@ class Session(QObject):
                 if self._monitor.kind is ConnectionKind.AUTH_REJECTED:
                     self._report(error, "Refreshing")
                 return
-            self._poll_error_for(job, error)
+            if not is_link_failure(error) and error.kind is not ErrorKind.AUTH:
+                self._poll_error_for(job, error)
 
         return failed
 

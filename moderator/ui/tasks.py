@@ -75,6 +75,15 @@ def _noop() -> None:
     return None
 
 
+_retired: list[tuple[QThreadPool, QObject]] = []
+"""Pools of shut-down runners whose last requests are still running, kept until they finish."""
+
+
+def _retire(pool: QThreadPool, relay: QObject) -> None:
+    _retired[:] = [(p, r) for p, r in _retired if p.activeThreadCount() > 0]
+    _retired.append((pool, relay))
+
+
 @dataclass(slots=True)
 class _Task:
     key: str | None
@@ -150,10 +159,16 @@ class TaskRunner(QObject):
         """
         self._accepting = False
         self._pool.clear()
-        done = self._pool.waitForDone(wait_ms)
+        done = bool(self._pool.waitForDone(wait_ms))
         self._tasks.clear()
         self._keys.clear()
-        return bool(done)
+        if not done:
+            # Destroying a pool waits for its threads: hand it (and the relay its workers emit
+            # on) to a holding list instead, so deleting this runner never blocks the GUI.
+            self._pool.setParent(None)
+            self._relay.setParent(None)
+            _retire(self._pool, self._relay)
+        return done
 
     # -- delivery (GUI thread) ----------------------------------------------------------------
 

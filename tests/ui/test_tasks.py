@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import requests
+import shiboken6
 from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
@@ -100,3 +101,23 @@ def test_after_shutdown_nothing_starts_and_late_results_are_dropped(qtbot: QtBot
     assert finished.wait(5)
     qtbot.wait(50)  # let a (wrongly) queued delivery run, if there were one
     assert delivered == []
+
+
+def test_deleting_a_shut_down_runner_does_not_wait_for_running_work(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    release = threading.Event()
+    finished = threading.Event()
+    safety = threading.Timer(10, release.set)  # never hang the suite, whatever happens
+    safety.start()
+
+    def slow() -> None:
+        release.wait()
+        finished.set()
+
+    assert runner.run("slow", slow, lambda _: None, print)
+    runner.shutdown(wait_ms=10)
+    shiboken6.delete(runner)  # a pool destroyed with it would block here until `release`
+    assert not release.is_set()
+    release.set()
+    safety.cancel()
+    assert finished.wait(5)
