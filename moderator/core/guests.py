@@ -69,6 +69,7 @@ class GuestBook:
         self._journal = journal
         self._clock = clock
         self._guests: dict[str, PhoneGuest] = {}  # by dial_id, in dial order
+        self._by_room: dict[str, list[PhoneGuest]] = {}  # each room's dials, in dial order
         self._by_call_sid: dict[str, str] = {}
         self._rooms: dict[str, _RoomWatch] = {}
         self._preexisting: dict[str, frozenset[str]] = {}
@@ -107,7 +108,7 @@ class GuestBook:
 
     def guests_in_room(self, room_sid: str) -> list[PhoneGuest]:
         """The room's dials in dial order, finished ones and redialed ones included."""
-        return [g for g in self._guests.values() if g.room_sid == room_sid]
+        return list(self._by_room.get(room_sid, ()))
 
     def live_call_sids(self) -> list[str]:
         """Calls that may still change: poll these."""
@@ -135,7 +136,7 @@ class GuestBook:
         finished dial is someone else: an app participant.
         """
         latest: PhoneGuest | None = None
-        for guest in self.guests_in_room(room_sid):
+        for guest in self._by_room.get(room_sid, ()):
             if guest.participant_sid == participant.sid:
                 return guest
             if guest.identity == participant.identity:
@@ -217,7 +218,7 @@ class GuestBook:
         if self._journal is not None:
             self._journal.record_dial(guest)
         watch = self._room(room_sid, room_name)
-        self._guests[guest.dial_id] = guest
+        self._add(guest)
         self._preexisting[guest.dial_id] = frozenset(
             sid for sid, who in watch.connected.items() if who == identity
         )
@@ -371,7 +372,7 @@ class GuestBook:
         if guest.dial_id in self._guests:
             return
         self._room(guest.room_sid, guest.room_name)
-        self._guests[guest.dial_id] = guest
+        self._add(guest)
         self._preexisting[guest.dial_id] = frozenset()
         if guest.call_sid:
             self._by_call_sid[guest.call_sid] = guest.dial_id
@@ -671,6 +672,10 @@ class GuestBook:
         )
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _add(self, guest: PhoneGuest) -> None:
+        self._guests[guest.dial_id] = guest
+        self._by_room.setdefault(guest.room_sid, []).append(guest)
 
     def _room(self, room_sid: str, room_name: str | None) -> _RoomWatch:
         watch = self._rooms.setdefault(room_sid, _RoomWatch())
