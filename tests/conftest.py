@@ -18,6 +18,16 @@ SANDBOX_SEED = 20240607
 SandboxFactory = Callable[..., SandboxServer]
 
 
+@pytest.fixture(autouse=True)
+def _isolated_app_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test ever reads or writes the developer's real settings, profiles or journal."""
+    root = tmp_path_factory.mktemp("app-dirs")
+    monkeypatch.setenv("ROOM_MODERATOR_CONFIG_DIR", str(root / "config"))
+    monkeypatch.setenv("ROOM_MODERATOR_DATA_DIR", str(root / "data"))
+
+
 @pytest.fixture
 def sandbox_factory() -> Iterator[SandboxFactory]:
     """Start sandboxes with custom options: `sandbox_factory(latency_ms=300, demo=True)`.

@@ -25,3 +25,14 @@ def config_dir() -> Path:
     if override:
         return Path(override)
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+DATA_DIR_ENV = "ROOM_MODERATOR_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """The folder for the call journal; `ROOM_MODERATOR_DATA_DIR` wins, like the config override."""
+    override = os.environ.get(DATA_DIR_ENV, "").strip()
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
