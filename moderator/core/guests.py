@@ -75,6 +75,8 @@ class GuestBook:
         self._preexisting: dict[str, frozenset[str]] = {}
         self._absent_after_answer: set[str] = set()
         self._journal_failing = False
+        # Calls of finished dials from earlier runs: never mistaken for a lost dial's call.
+        self._journaled_sids: frozenset[str] = frozenset()
 
     @classmethod
     def from_journal(cls, journal: Journal, clock: Callable[[], datetime] = utcnow) -> GuestBook:
@@ -84,6 +86,7 @@ class GuestBook:
         and reconciles the `UNKNOWN` ones (no call SID was recorded) with `match_call`.
         """
         book = cls(journal, clock)
+        book._journaled_sids = frozenset(e.call_sid for e in journal.entries() if e.call_sid)
         for entry in journal.unfinished():
             history = [
                 (GuestStatus(step.status), step.at)
@@ -156,7 +159,8 @@ class GuestBook:
         A create-call that timed out is never retried: the caller lists recent calls from the
         dial's caller ID and asks this. The match is by caller ID, the number (the full one
         while it is known, else the masked number's last digits), a creation time no earlier
-        than the click (less some clock skew), and a SID no other dial already owns.
+        than the click (less some clock skew), and a SID no other dial owns, now or in the
+        journal; of several, the one created nearest the click.
         """
         guest = self._guests.get(dial_id)
         if guest is None or guest.call_sid is not None:
@@ -164,7 +168,9 @@ class GuestBook:
         tail = re.sub(r"\D", "", guest.masked_number)[-4:]
 
         def fits(call: Call) -> bool:
-            if call.sid in self._by_call_sid or call.from_ != guest.caller_id:
+            if call.sid in self._by_call_sid or call.sid in self._journaled_sids:
+                return False
+            if call.from_ != guest.caller_id:
                 return False
             if guest.number is not None:
                 if call.to != guest.number:
@@ -180,7 +186,15 @@ class GuestBook:
         candidates = [call for call in calls if fits(call)]
         if not candidates:
             return None
-        return min(candidates, key=lambda c: (c.date_created is None, c.date_created or 0))
+        clicked = guest.dialed_at
+
+        def distance(call: Call) -> tuple[bool, float]:
+            """Nearest to the click first; undated calls last."""
+            if call.date_created is None or clicked is None:
+                return (True, 0.0)
+            return (False, abs((call.date_created - clicked).total_seconds()))
+
+        return min(candidates, key=distance)
 
     # -- the host's actions ----------------------------------------------------------------
 

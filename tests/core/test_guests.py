@@ -324,6 +324,24 @@ def test_removing_before_the_call_sid_arrives_ends_as_canceled_by_host(
     assert guest.end_reason.startswith("Canceled by host")
 
 
+def test_reconciling_after_restart_skips_calls_of_earlier_dials(clock: FakeClock) -> None:
+    journal = Journal.in_memory()
+    book = GuestBook(journal, clock)
+    earlier = dial(book)
+    book.call_created(earlier.dial_id, call("CA1", CallStatus.BUSY, created=clock.now))
+    clock.advance(120)
+    lost = dial(book)  # redialed, then the app died before Twilio answered
+    restarted = GuestBook.from_journal(journal, clock)
+    adopted = restarted.get(lost.dial_id)
+    assert adopted is not None and adopted.status is GuestStatus.UNKNOWN
+    recent = [
+        call("CA1", CallStatus.BUSY, created=T0),
+        call("CA2", CallStatus.RINGING, created=T0 + timedelta(seconds=121)),
+    ]
+    found = restarted.match_call(lost.dial_id, recent)
+    assert found is not None and found.sid == "CA2"
+
+
 def test_a_second_call_for_one_dial_is_refused(book: GuestBook) -> None:
     guest = dial(book)
     book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
