@@ -21,10 +21,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple, Self
 
-import platformdirs
-
 from moderator.core.guest_state import GuestStatus, PhoneGuest, utcnow
 from moderator.core.journal_export import write_csv, write_json
+from moderator.core.paths import data_dir
 from moderator.core.redaction import mask_number, redact_numbers
 
 SCHEMA_VERSION = 2
@@ -160,10 +159,10 @@ class JournalEntry:
 
 
 def default_journal_path() -> Path:
-    """`<user data dir>/room-moderator/journal.sqlite3`, creating the folder."""
-    return platformdirs.user_data_path(APP_NAME, appauthor=False, ensure_exists=True) / (
-        "journal.sqlite3"
-    )
+    """`<data dir>/journal.sqlite3` (see `paths.data_dir`), creating the folder."""
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "journal.sqlite3"
 
 
 def _stamp(at: datetime) -> str:
