@@ -27,7 +27,7 @@ from moderator.core.paths import data_dir
 from moderator.core.redaction import mask_number, redact_numbers
 
 SCHEMA_VERSION = 2
-APP_NAME = "room-moderator"
+
 IN_MEMORY = ":memory:"
 
 _SCHEMA_V1 = """

@@ -149,6 +149,7 @@ def test_default_path_is_in_the_user_data_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("ROOM_MODERATOR_DATA_DIR", raising=False)
     if sys.platform != "linux":
         pytest.skip("XDG_DATA_HOME steers platformdirs on Linux only")
     expected = tmp_path / "xdg" / "room-moderator" / "journal.sqlite3"
@@ -157,6 +158,11 @@ def test_default_path_is_in_the_user_data_folder(
     with Journal() as opened:
         assert opened.path == expected
     assert expected.exists()
+
+
+def test_data_dir_override_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROOM_MODERATOR_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert default_journal_path() == tmp_path / "elsewhere" / "journal.sqlite3"
 
 
 def test_dial_is_on_disk_before_the_request_and_updated_after(journal: Journal, path: Path) -> None:
