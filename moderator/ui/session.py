@@ -80,6 +80,9 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
 """HTTP timeout: above the 5 s latency a poor link may add, below the host's patience."""
 
+PREFLIGHT_TWILIO_CHECK = "Twilio reachable"
+"""The check reported when the pre-flight data could not be fetched at all."""
+
 RECONCILE_DELAYS_S = (1.0, 3.0, 6.0, 12.0)
 """When to look for the call a timed-out create-call may have placed; then give up: not placed."""
 
@@ -923,9 +926,13 @@ class Session(QObject):
             if generation == self._preflight_generation:
                 callback(checks)
 
-        self._runner.run(
-            None, work, done, self._action_failed("Checking the dial", request.room_sid or None)
-        )
+        def failed(error: TwilioError) -> None:
+            # The dialog shows this as a failed check (so Dial stays disabled), not as a popup.
+            self._note_action_failure(error)
+            if generation == self._preflight_generation:
+                callback([CheckResult(PREFLIGHT_TWILIO_CHECK, False, error.details)])
+
+        self._runner.run(None, work, done, failed)
 
     # -- failures -----------------------------------------------------------------------------
 

@@ -231,3 +231,16 @@ def test_preflight_reports_checks(qtbot: QtBot, harness: Harness) -> None:
     qtbot.waitUntil(lambda: len(results) == 2)
     failed = {getattr(c, "name", "") for c in results[1] if not getattr(c, "passed", True)}
     assert {"Caller ID", "Identity"} <= failed
+
+
+def test_preflight_failure_is_a_failed_check_not_a_popup(qtbot: QtBot, harness: Harness) -> None:
+    sid = select_new_room(qtbot, harness)
+    harness.sandbox.controls.fault_rate = 1.0
+    results: list[list[object]] = []
+    harness.session.preflight(request_for(sid), lambda checks: results.append(list(checks)))
+    qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+    harness.sandbox.controls.fault_rate = 0.0
+    (check,) = results[0]
+    assert getattr(check, "name", "") == "Twilio reachable"
+    assert getattr(check, "passed", True) is False
+    assert not harness.errors

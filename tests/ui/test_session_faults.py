@@ -217,3 +217,25 @@ def test_restart_right_after_dial_adopts_the_call(
         assert sandbox.request_log.count("POST", CALLS_PATH) == 1
     finally:
         second.session.stop()
+
+
+def test_rate_limited_waits_for_retry_after_then_recovers(qtbot: QtBot, harness: Harness) -> None:
+    sandbox = harness.sandbox
+    sandbox.world.create_room("standup")
+    qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.ONLINE)
+    sandbox.controls.rate_limit = 1.0  # far below what the test settings ask for
+    qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.RETRYING, timeout=10_000)
+    assert "limiting" in harness.state.message
+    sandbox.controls.rate_limit = None
+    qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.ONLINE, timeout=15_000)
+
+
+def test_malformed_bodies_retry_then_recover(qtbot: QtBot, harness: Harness) -> None:
+    sandbox = harness.sandbox
+    sandbox.world.create_room("standup")
+    qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.ONLINE)
+    sandbox.controls.malformed_rate = 1.0
+    qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.RETRYING, timeout=10_000)
+    sandbox.controls.malformed_rate = 0.0
+    qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.ONLINE, timeout=15_000)
+    assert harness.room_names() == ["standup"]
