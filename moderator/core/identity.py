@@ -72,7 +72,7 @@ def unsafe_characters(text: str) -> list[str]:
 
 def validate_identity(text: str) -> str | None:
     """Why `text` cannot be a participant identity, or None if it can."""
-    return _validate(text, what="identity", noun="An identity")
+    return _validate(text, what="an identity", noun="An identity")
 
 
 def validate_room_name(text: str) -> str | None:
@@ -80,7 +80,7 @@ def validate_room_name(text: str) -> str | None:
 
     URL-reserved characters are allowed: the gateway looks such rooms up by query, not by path.
     """
-    problem = _validate(text, what="room name", noun="A room name")
+    problem = _validate(text, what="a room name", noun="A room name")
     if problem is None and _ROOM_SID.match(text):
         return "A room name cannot look like a room SID (RM followed by 32 hex digits)."
     return problem
@@ -88,7 +88,7 @@ def validate_room_name(text: str) -> str | None:
 
 def _validate(text: str, *, what: str, noun: str) -> str | None:
     if not text or not text.strip():
-        return f"Enter a {what}."
+        return f"Enter {what}."
     bad = unsafe_characters(text)
     if bad:
         shown = ", ".join(_describe(ch) for ch in bad[:3])

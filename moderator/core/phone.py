@@ -30,6 +30,8 @@ DEFAULT_REGION = "US"
 MASK = "•••"
 
 _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+#: Fewer digits than this after a + cannot be a number yet (phonenumbers' own minimum).
+_MIN_DIGITS = 3
 # Characters people put in written numbers; anything else is a typo or not a number at all.
 _PUNCTUATION = frozenset(" +-()./\u00a0\u2010\u2011\u2012\u2013\u2014\u2212")
 
@@ -72,6 +74,9 @@ def parse(text: str, default_region: str = DEFAULT_REGION) -> str:
         raise PhoneNumberError("Enter the digits of a phone number.")
     if not stripped.startswith("+") and _is_emergency(digits, region):
         raise PhoneNumberError("Emergency numbers cannot be dialed from this app.")
+    if len(digits) < _MIN_DIGITS:
+        # phonenumbers calls "+12" "not a number"; while typing, "too short" is the truth.
+        raise PhoneNumberError("This number is too short.")
     try:
         number = phonenumbers.parse(stripped, region)
     except NumberParseException as exc:
