@@ -185,7 +185,7 @@ class SandboxApp:
     # ------------------------------------------------------------------ pipeline
 
     def _respond(self, request: Request) -> Response:
-        latency = self.controls.latency_ms
+        latency = self.controls.latency_for(request.method, request.path)
         if latency > 0:
             time.sleep(latency / 1000.0)
         if not self._authenticated(request):

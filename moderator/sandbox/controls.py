@@ -43,6 +43,7 @@ class Controls:
         self._fault_rate = 0.0
         self._rate_limit: float | None = None
         self._malformed_rate = 0.0
+        self._route_latency: dict[tuple[str, str], float] = {}
         self.latency_ms = latency_ms
         self.fault_rate = fault_rate
         self.rate_limit = rate_limit
@@ -60,6 +61,32 @@ class Controls:
             raise ValueError("latency_ms cannot be negative")
         with self._lock:
             self._latency_ms = float(value)
+
+    def set_route_latency(self, method: str, path_suffix: str, latency_ms: float) -> None:
+        """Extra milliseconds for requests of `method` whose path ends with `path_suffix`.
+
+        E.g. ("POST", "/Calls.json") makes only create-call slow, so a client can time out on it
+        while its reads still get through. 0 removes the entry.
+        """
+        if latency_ms < 0:
+            raise ValueError("latency_ms cannot be negative")
+        key = (method.upper(), path_suffix)
+        with self._lock:
+            if latency_ms:
+                self._route_latency[key] = float(latency_ms)
+            else:
+                self._route_latency.pop(key, None)
+
+    def latency_for(self, method: str, path: str) -> float:
+        """Milliseconds this request waits: `latency_ms` plus any matching route latency."""
+        method = method.upper()
+        with self._lock:
+            extra = sum(
+                ms
+                for (route_method, suffix), ms in self._route_latency.items()
+                if route_method == method and path.endswith(suffix)
+            )
+            return self._latency_ms + extra
 
     @property
     def fault_rate(self) -> float:
@@ -119,6 +146,8 @@ class Controls:
         self.fault_rate = 0.0
         self.malformed_rate = 0.0
         self.rate_limit = None
+        with self._lock:
+            self._route_latency.clear()
         self.restore_credentials()
 
     def draw_fault(self) -> bool:
