@@ -19,7 +19,10 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "CALLS_KEY",
+    "ROOMS_KEY",
     "JobKind",
+    "LiveCall",
     "PollContext",
     "PollJob",
     "PollPlanner",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 ROOMS_KEY = "rooms"
+CALLS_KEY = "calls:live"
 
 
 def participants_key(room_sid: str) -> str:
@@ -55,6 +59,10 @@ class PollSettings:
     live_call_interval_s: float = 1.0
     #: Calls of guests already seen in the room: their leaving shows up in the roster first.
     settled_call_interval_s: float = 6.0
+    #: From this many calls under way, list ringing and in-progress calls (2 reads for all of
+    #: them) instead of fetching each call (1 read each); calls missing from the lists (just
+    #: queued, or ended) are fetched on their own.
+    batch_calls_from: int = 4
     #: Unselected rooms where the app has a phone guest in progress.
     guest_room_interval_s: float = 3.0
     #: Other rooms' participant counts: each is refreshed this often at best…
@@ -92,6 +100,7 @@ class JobKind(StrEnum):
     PARTICIPANTS = "participants"  # a room's connected participants (selected room, or a count)
     TRACKS = "tracks"
     CALL = "call"
+    CALLS = "calls"  # the account's ringing and in-progress calls, in one job
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +145,8 @@ class LiveCall:
 
     call_sid: str
     settled: bool
+    #: Missing from the last batch listing (it probably ended): fetch it on its own, now.
+    fetch: bool = False
 
 
 @dataclass(slots=True)
@@ -214,13 +225,18 @@ class PollPlanner:
         self._track_refresh.refill(now)
         jobs: list[PollJob] = []
         planned: set[str] = set()
+        blocked = False  # a due job could not be afforded: nothing less important may jump it
 
         def consider(job: PollJob, interval: float | None) -> bool:
+            nonlocal blocked
             if job.key in planned or in_flight(job.key):
                 return False
             if interval is not None and not self._due(job.key, interval, now):
                 return False
+            if blocked:
+                return False
             if not self._bucket.has(job.cost):
+                blocked = True
                 return False
             self._bucket.take(job.cost)
             self._last_start[job.key] = now
@@ -251,16 +267,28 @@ class PollPlanner:
             )
 
         # 3. The app's calls that are still ringing or joining, then settled ones.
-        settled: list[LiveCall] = []
-        for call in context.live_calls:
-            if call.settled:
-                settled.append(call)
+        live = list(context.live_calls)
+        settled = [call for call in live if call.settled]
+        batch = sum(1 for call in live if not call.settled) >= s.batch_calls_from
+        if batch:
+            consider(
+                PollJob(JobKind.CALLS, CALLS_KEY, cost=2.0, purpose="batch"),
+                s.live_call_interval_s,
+            )
+            settled = []  # in-progress calls are in the batch's listing too
+        for call in live:
+            if batch and not call.fetch:
+                continue
+            if call.settled and not call.fetch:
                 continue
             consider(
                 PollJob(
-                    JobKind.CALL, call_key(call.call_sid), target=call.call_sid, purpose="live"
+                    JobKind.CALL,
+                    call_key(call.call_sid),
+                    target=call.call_sid,
+                    purpose="missing" if call.fetch else "live",
                 ),
-                s.live_call_interval_s,
+                None if call.fetch else s.live_call_interval_s,
             )
 
         # 4. Tracks of participants just seen in the selected room (one read each).

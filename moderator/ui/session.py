@@ -14,6 +14,7 @@ re-sent: the session lists recent calls to that number from that caller ID and a
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -60,6 +61,7 @@ from moderator.ui.models.event_log_model import EventLogModel
 from moderator.ui.models.rooms_model import RoomRow, RoomsModel
 from moderator.ui.models.roster_model import RosterModel
 from moderator.ui.poller import (
+    CALLS_KEY,
     ROOMS_KEY,
     JobKind,
     LiveCall,
@@ -185,6 +187,8 @@ class Session(QObject):
         self._cancel_when_created: set[str] = set()
         self._reconciles: dict[str, _Reconcile] = {}
         self._lost_calls: set[str] = set()
+        self._calls_to_fetch: set[str] = set()
+        self._call_known_at: dict[str, float] = {}
         self._preflight_generation = 0
         self._started = False
         self._stopped = False
@@ -400,8 +404,10 @@ class Session(QObject):
                 continue
             if guest.room_sid != selected and guest.room_sid in self._rooms:
                 guest_rooms.add(guest.room_sid)
-            if guest.call_sid and guest.call_sid not in self._lost_calls:
-                live_calls.append(LiveCall(guest.call_sid, guest.status is GuestStatus.CONNECTED))
+            sid = guest.call_sid
+            if sid and sid not in self._lost_calls:
+                settled = guest.status is GuestStatus.CONNECTED
+                live_calls.append(LiveCall(sid, settled, sid in self._calls_to_fetch))
 
         def tracks_missing() -> list[str]:
             if selected is None:
@@ -441,6 +447,8 @@ class Session(QObject):
             self._poll_tracks(job.key, job.room_sid, job.target, failed)
         elif job.kind is JobKind.CALL and job.target is not None:
             self._poll_call(job.key, job.target, failed)
+        elif job.kind is JobKind.CALLS:
+            self._poll_live_calls(failed)
 
     def _poll_participants(
         self, key: str, room_sid: str, failed: Callable[[TwilioError], None]
@@ -467,6 +475,19 @@ class Session(QObject):
     def _poll_call(self, key: str, call_sid: str, failed: Callable[[TwilioError], None]) -> None:
         gateway = self._poll_gateway
         self._runner.run(key, lambda: gateway.fetch_call(call_sid), self._on_call, failed)
+
+    def _poll_live_calls(self, failed: Callable[[TwilioError], None]) -> None:
+        """Many calls under way: two listings by status instead of one fetch per call."""
+        gateway = self._poll_gateway
+        asked_at = self._mono()
+
+        def work() -> list[Call]:
+            statuses = (CallStatus.RINGING, CallStatus.IN_PROGRESS)
+            return [call for status in statuses for call in gateway.list_calls(status=status)]
+
+        self._runner.run(
+            CALLS_KEY, work, lambda calls: self._on_live_calls(calls, asked_at), failed
+        )
 
     def _poll_succeeded(self) -> None:
         if self._monitor.succeeded(self._clock()):
@@ -498,6 +519,7 @@ class Session(QObject):
     def _call_lost(self, call_sid: str) -> None:
         """Twilio has no such call (another account's journal, a purged sandbox): stop asking."""
         self._lost_calls.add(call_sid)
+        self._calls_to_fetch.discard(call_sid)
         guest = self._book.guest_for_call(call_sid)
         if guest is not None:
             self._queue_events(
@@ -571,7 +593,22 @@ class Session(QObject):
 
     def _on_call(self, call: Call) -> None:
         self._poll_succeeded()
+        self._calls_to_fetch.discard(call.sid)
         self._apply_call(call)
+
+    def _on_live_calls(self, calls: list[Call], asked_at: float) -> None:
+        self._poll_succeeded()
+        listed = set()
+        for call in calls:
+            listed.add(call.sid)
+            if self._book.guest_for_call(call.sid) is not None:
+                self._apply_call(call)
+        # Ours but not listed: still queued, or ended since the last look (a call created
+        # after we asked is simply too new for the listing). Fetch those on their own.
+        for sid in self._book.live_call_sids():
+            known_at = self._call_known_at.get(sid, -math.inf)
+            if sid not in listed and sid not in self._lost_calls and known_at < asked_at:
+                self._calls_to_fetch.add(sid)
 
     def _apply_call(self, call: Call) -> None:
         guest = self._book.guest_for_call(call.sid)
@@ -719,6 +756,7 @@ class Session(QObject):
         if guest is None:
             return
         if guest.call_sid:
+            self._call_known_at[guest.call_sid] = self._mono()
             self._planner.request_now(call_key(guest.call_sid))
         if dial_id in self._cancel_when_created:
             self._cancel_when_created.discard(dial_id)

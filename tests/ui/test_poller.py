@@ -200,3 +200,26 @@ def test_session_reads_per_second_with_50_rooms(
         assert len(selected) >= 3
     finally:
         h.session.stop()
+
+
+def test_many_calls_under_way_are_listed_not_fetched_one_by_one() -> None:
+    calls = [LiveCall(f"CA{i}", settled=i == 0) for i in range(6)]
+    sim = simulate(10, seconds=60.0, live_calls=calls)
+    batch_starts = sim.starts_of("calls:live")
+    settings = PollSettings()
+    assert batch_starts and batch_starts[0] == 0.0
+    gaps = [b - a for a, b in itertools.pairwise(batch_starts)]
+    # at worst the listing waits for its two read tokens to come back
+    refill = 2.0 / settings.max_reads_per_s
+    assert max(gaps) <= settings.live_call_interval_s + refill + settings.tick_s + 1e-6
+    assert not [job for _at, job in sim.started if job.kind is JobKind.CALL]
+    assert sim.reads_between(20.0, 60.0) / 40.0 <= PollSettings().max_reads_per_s
+
+
+def test_a_call_missing_from_the_listing_is_fetched_once() -> None:
+    planner = PollPlanner(PollSettings())
+    calls = [LiveCall(f"CA{i}", False, fetch=i == 2) for i in range(5)]
+    jobs = planner.plan(0.0, PollContext(live_calls=calls), lambda key: False)
+    keys = [job.key for job in jobs]
+    assert "calls:live" in keys
+    assert [k for k in keys if k.startswith("call:")] == ["call:CA2"]

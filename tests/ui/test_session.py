@@ -244,3 +244,34 @@ def test_preflight_failure_is_a_failed_check_not_a_popup(qtbot: QtBot, harness: 
     assert getattr(check, "name", "") == "Twilio reachable"
     assert getattr(check, "passed", True) is False
     assert not harness.errors
+
+
+def test_several_calls_at_once_are_followed_through_listings(
+    qtbot: QtBot, sandbox: SandboxServer
+) -> None:
+    from dataclasses import replace
+
+    from tests.ui.session_fixtures import FAST
+
+    h = make_harness(qtbot, sandbox, settings=replace(FAST, batch_calls_from=2))
+    try:
+        sid = select_new_room(qtbot, h)
+        numbers = {"phone-a": "+14155550101", "phone-b": "+14155550102", "phone-c": "+14155551111"}
+        ids = {
+            identity: h.session.dial(request_for(sid, number=number, identity=identity))
+            for identity, number in numbers.items()
+        }
+        qtbot.waitUntil(lambda: all(status_of(h, d) is GuestStatus.QUEUED for d in ids.values()))
+        sandbox.clock.advance(1.5)
+        qtbot.waitUntil(lambda: status_of(h, ids["phone-c"]) is GuestStatus.BUSY)
+        qtbot.waitUntil(lambda: status_of(h, ids["phone-a"]) is GuestStatus.RINGING)
+        qtbot.waitUntil(lambda: status_of(h, ids["phone-b"]) is GuestStatus.RINGING)
+        sandbox.clock.advance(3.0)
+        qtbot.waitUntil(lambda: status_of(h, ids["phone-a"]) is GuestStatus.CONNECTED)
+        qtbot.waitUntil(lambda: status_of(h, ids["phone-b"]) is GuestStatus.CONNECTED)
+        listings = [
+            r for r in sandbox.request_log.reads() if r.path.endswith(CALLS_PATH) and r.query
+        ]
+        assert listings, "calls were not listed by status"
+    finally:
+        h.session.stop()
