@@ -250,6 +250,9 @@ class Session(QObject):
         self._runner.shutdown(wait_ms)
         if self._journal is not None:
             self._journal.close()
+        close = getattr(self._client.http_client, "close", None)
+        if callable(close):  # pooled connections: a profile switch should not leave them open
+            close()
 
     @property
     def running(self) -> bool:
@@ -678,17 +681,33 @@ class Session(QObject):
     def dial(self, request: DialRequest) -> str:
         """Place a call into a room; the guest row appears at once. Returns the dial id.
 
-        The same request (double click) or a second dial of an identity still ringing or in
-        that room returns the existing dial's id instead of placing a second call. Returns ""
-        when nothing was dialed (the journal could not record it, or the TwiML is invalid);
-        errorRaised says why.
+        The same request (double click), or the same number and identity while that dial is
+        still under way, returns the existing dial's id instead of placing a second call.
+        Returns "" when nothing was dialed (identity taken by another live dial, the journal
+        could not record it, invalid TwiML); errorRaised says why.
         """
         existing = self._dial_by_request.get(request.request_id)
         if existing is not None:
             return existing
         for guest in self._book.guests_in_room(request.room_sid):
-            if guest.identity == request.identity and guest.status.is_live:
-                return guest.dial_id
+            if guest.identity != request.identity or not guest.status.is_live:
+                continue
+            same_number = guest.number == request.number or (
+                guest.number is None and guest.masked_number == mask_number(request.number)
+            )
+            if same_number:
+                return guest.dial_id  # the same dial, clicked again
+            self._report(
+                _local_error(
+                    f"The identity {request.identity} is already being used by "
+                    f"{guest.label or guest.masked_number}, whose call is under way.",
+                    "Choose another identity: a second participant with the same one would "
+                    "disconnect the first.",
+                ),
+                f"Dialing {mask_number(request.number)}",
+                room_sid=request.room_sid,
+            )
+            return ""
         try:
             twiml = room_twiml(request.room_name, request.identity)
         except TwimlError as exc:

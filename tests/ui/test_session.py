@@ -158,6 +158,9 @@ def test_double_dial_places_one_call(qtbot: QtBot, harness: Harness) -> None:
     assert harness.session.dial(request_for(sid)) == first
     qtbot.waitUntil(lambda: status_of(harness, first) is GuestStatus.QUEUED)
     assert harness.session.dial(request) == first
+    # The same identity for another number while the first rings: refused, said why.
+    assert harness.session.dial(request_for(sid, number="+14155550123")) == ""
+    assert harness.errors and "phone-alice" in harness.errors[-1][0].message
     qtbot.wait(200)  # any (wrong) second POST would have arrived by now
     assert sandbox.request_log.count("POST", CALLS_PATH) == 1
     assert len(harness.session.book.all_guests()) == 1
