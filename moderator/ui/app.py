@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, QTimer
 from PySide6.QtWidgets import QApplication
 
 from moderator import __version__
@@ -213,4 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.deleteLater()
         context.stop()
         context.deleteLater()
+        # Closing the last window also posts a Quit event; left queued, it would end the next
+        # event loop at once (matters when main() runs inside a test process).
+        QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
     return exit_code

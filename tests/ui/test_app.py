@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
+import keyring.errors
 import pytest
 import requests
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from moderator import __version__
+from moderator.core.profiles import SANDBOX_PROFILE, Profile, ProfileStore
+from moderator.core.settings import SettingsStore
+from moderator.ui import app
 from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.connection_indicator import ConnectionIndicator
+from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
 from moderator.ui.sandbox_runner import SandboxRunner
+from tests.keyring_memory import BrokenKeyring, installed
+from tests.ui.window_harness import top_level
+
+ACCOUNT_SID = "AC" + "1" * 32
+API_KEY_SID = "SK" + "2" * 32
 
 
 def test_sandbox_runner_serves_demo_rooms_with_its_api_key() -> None:
@@ -58,3 +73,91 @@ def test_connection_indicator_shows_last_refresh_in_local_time(qtbot: QtBot) -> 
     when = datetime(2024, 6, 7, 12, 3, 4, tzinfo=UTC)
     indicator.set_state(ConnectionState(ConnectionKind.ONLINE, last_success=when))
     assert indicator.last_refresh.text() == f"Last refresh {when.astimezone():%H:%M:%S}"
+
+
+# -- the entry point -------------------------------------------------------------------------
+
+
+def test_version_flag_prints_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        app.main(["--version"])
+    assert exit_info.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_bad_after_is_refused() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        app.main(["--sandbox", "--screenshot", "x.png", "--after", "-1"])
+    assert exit_info.value.code == 2
+
+
+def test_screenshot_renders_the_window_in_process(
+    qtbot: QtBot, isolated_config_dir: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "shots" / "window.png"
+    try:
+        code = app.main(["--sandbox", "--screenshot", str(target), "--after", "1"])
+    finally:
+        QApplication.setStyleSheet(QApplication.instance(), "")  # type: ignore[arg-type]
+    assert code == 0
+    assert target.read_bytes().startswith(b"\x89PNG")
+    image = QImage(str(target))
+    assert image.width() >= 1000 and image.height() >= 600
+    # Settings were saved on the way out, in the throwaway folder only.
+    assert (isolated_config_dir / "settings.json").exists()
+
+
+def test_initial_profile_choice(isolated_config_dir: Path, memory_keyring: object) -> None:
+    context = app.AppContext(
+        settings_store=SettingsStore(),
+        profiles=ProfileStore(),
+        sandbox=SandboxRunner(demo=False),
+    )
+    assert context.initial_profile(app.parse_args([])) == SANDBOX_PROFILE  # nothing saved
+    context.profiles.save(Profile.with_api_key("work", ACCOUNT_SID, API_KEY_SID), "s3cret")
+    context.settings.last_profile = "work"
+    assert context.initial_profile(app.parse_args([])) == "work"
+    assert context.initial_profile(app.parse_args(["--sandbox"])) == SANDBOX_PROFILE
+    assert context.initial_profile(app.parse_args(["--profile", "home"])) == "home"
+    context.settings.last_profile = "gone"
+    assert context.initial_profile(app.parse_args([])) == SANDBOX_PROFILE
+
+
+@pytest.fixture
+def context(isolated_config_dir: Path) -> Iterator[app.AppContext]:
+    runner = SandboxRunner(demo=True, seed=3)
+    context = app.AppContext(
+        settings_store=SettingsStore(), profiles=ProfileStore(), sandbox=runner
+    )
+    yield context
+    context.stop()
+
+
+def test_unknown_profile_opens_the_sandbox_and_says_so(
+    qtbot: QtBot, context: app.AppContext
+) -> None:
+    window = app.build_window(context)
+    qtbot.addWidget(window)
+    app.open_initial_profile(window, "nope")
+    assert window.profile == SANDBOX_PROFILE
+    assert "nope" in window.error_label.text()
+    qtbot.waitUntil(lambda: window.rooms_model.rowCount() > 0, timeout=10_000)
+    window.shutdown()
+
+
+def test_locked_keyring_shows_the_keyring_dialog_and_keeps_the_sandbox(
+    qtbot: QtBot, context: app.AppContext, memory_keyring: object
+) -> None:
+    context.profiles.save(Profile.with_api_key("work", ACCOUNT_SID, API_KEY_SID), "s3cret")
+    window = app.build_window(context)
+    qtbot.addWidget(window)
+    with installed(BrokenKeyring(lambda: keyring.errors.KeyringLocked("locked"))):
+        app.open_initial_profile(window, "work")
+        qtbot.waitUntil(lambda: top_level(KeyringProblemDialog) is not None, timeout=10_000)
+    assert window.profile == SANDBOX_PROFILE
+    assert "Sandbox" in window.windowTitle()
+    qtbot.waitUntil(lambda: window.rooms_model.rowCount() > 0, timeout=10_000)
+    dialog = top_level(KeyringProblemDialog)
+    assert dialog is not None
+    dialog.reject()
+    window.shutdown()

@@ -55,6 +55,7 @@ def test_type_sets_cap_and_phone_note(qtbot: QtBot) -> None:
 
     dialog.type_combo.setCurrentIndex(dialog.type_combo.findData(RoomType.GROUP_SMALL))
     assert dialog.max_spin.maximum() == 4
+    assert "only group rooms" in dialog.type_note.text()
 
 
 def test_accept_returns_the_new_room(qtbot: QtBot) -> None:

@@ -26,11 +26,17 @@ MAX_PARTICIPANTS: dict[RoomType, tuple[int, int]] = {
     RoomType.GROUP_SMALL: (4, 4),
     RoomType.PEER_TO_PEER: (10, 10),
 }
-_TYPE_LABELS: dict[RoomType, str] = {
-    RoomType.GROUP: "Group (up to 50, takes phone guests)",
-    RoomType.GROUP_SMALL: "Small group (up to 4, takes phone guests)",
-    RoomType.PEER_TO_PEER: "Peer-to-peer (up to 10, no phone guests)",
+_TYPE_NAMES: dict[RoomType, str] = {
+    RoomType.GROUP: "Group",
+    RoomType.GROUP_SMALL: "Small group",
+    RoomType.PEER_TO_PEER: "Peer-to-peer",
 }
+
+
+def _type_label(room_type: RoomType) -> str:
+    """ "Group (up to 50, takes phone guests)": the combo text for a room type."""
+    phones = "takes phone guests" if room_type.takes_phone_participants else "no phone guests"
+    return f"{_TYPE_NAMES[room_type]} (up to {MAX_PARTICIPANTS[room_type][0]}, {phones})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,7 @@ class CreateRoomDialog(QDialog):
         self.type_combo = QComboBox(self)
         self.type_combo.setAccessibleName("Room type")
         for room_type in (RoomType.GROUP, RoomType.GROUP_SMALL, RoomType.PEER_TO_PEER):
-            self.type_combo.addItem(_TYPE_LABELS[room_type], room_type)
+            self.type_combo.addItem(_type_label(room_type), room_type)
         self.type_note = QLabel(self)
         self.type_note.setObjectName("fieldHint")
         self.type_note.setWordWrap(True)
@@ -143,5 +149,5 @@ class CreateRoomDialog(QDialog):
             )
         else:
             self.type_note.setText(
-                "Peer-to-peer rooms cannot take phone guests; only group rooms can."
+                f"{_TYPE_NAMES[room_type]} rooms cannot take phone guests; only group rooms can."
             )

@@ -44,12 +44,16 @@ class RoomsPane(QWidget):
         header = QHBoxLayout()
         header.addWidget(title)
         header.addStretch(1)
-        for action in (actions.new_room, actions.end_room):
+        for action, name in ((actions.new_room, "Create room"), (actions.end_room, "End room")):
             button = QToolButton(self)
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setAccessibleName(name)
             header.addWidget(button)
 
+        # Connected before the proxy exists, so it runs before the view reacts to a removal.
+        self._selection_lost = False
+        model.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
         self._proxy = QSortFilterProxyModel(self)
         self._proxy.setSourceModel(model)
         self._proxy.setSortRole(SORT_ROLE)
@@ -73,8 +77,9 @@ class RoomsPane(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        # A room that vanishes (ended elsewhere) must clear the selection downstream too.
-        self._proxy.rowsRemoved.connect(self._check_selection_still_valid)
+        # A room that vanishes (ended here or elsewhere) clears the selection: the view must not
+        # quietly move it to a neighbour, where the next End room or Delete would land.
+        self._proxy.rowsRemoved.connect(self._after_rows_removed)
 
         self._empty = EmptyStateOverlay(
             self.view,
@@ -146,16 +151,27 @@ class RoomsPane(QWidget):
         return row.room.sid if row is not None else None
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._selection_lost:
+            return
         rows = self.view.selectionModel().selectedRows()
         sid = self._sid_for_proxy_index(rows[0]) if rows else None
         if sid != self._selected_sid:
             self._selected_sid = sid
             self.roomSelected.emit(sid)
 
-    def _check_selection_still_valid(self) -> None:
-        if self._selected_sid is not None and self._model.row_of(self._selected_sid) < 0:
-            self._selected_sid = None
-            self.roomSelected.emit(None)
+    def _on_rows_about_to_be_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._selected_sid is not None:
+            row = self._model.row_of(self._selected_sid)
+            if first <= row <= last:
+                self._selection_lost = True
+
+    def _after_rows_removed(self) -> None:
+        if not self._selection_lost:
+            return
+        self.view.selectionModel().clear()
+        self._selection_lost = False
+        self._selected_sid = None
+        self.roomSelected.emit(None)
 
     def _show_context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
