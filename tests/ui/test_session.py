@@ -278,3 +278,32 @@ def test_several_calls_at_once_are_followed_through_listings(
         assert listings, "calls were not listed by status"
     finally:
         h.session.stop()
+
+
+def test_remove_app_participant(qtbot: QtBot, harness: Harness) -> None:
+    world = harness.sandbox.world
+    sid = select_new_room(qtbot, harness)
+    participant = world.join_app_participant(sid, "heckler")
+    qtbot.waitUntil(lambda: harness.row(participant) is not None)
+    row = harness.row(participant)
+    assert row is not None and row.can_remove
+    harness.session.remove(row)
+    qtbot.waitUntil(lambda: harness.row(participant) is None)
+    assert world.participant(participant).status == "disconnected"
+    assert "removed" in harness.kinds()
+
+
+def test_room_ended_while_guest_rings(qtbot: QtBot, harness: Harness) -> None:
+    sandbox = harness.sandbox
+    sid = select_new_room(qtbot, harness)
+    dial_id = harness.session.dial(request_for(sid))
+    qtbot.waitUntil(lambda: status_of(harness, dial_id) is GuestStatus.QUEUED)
+    sandbox.clock.advance(1.5)
+    qtbot.waitUntil(lambda: status_of(harness, dial_id) is GuestStatus.RINGING)
+    harness.session.end_room(sid)
+    qtbot.waitUntil(lambda: "standup" not in harness.room_names())
+    sandbox.clock.advance(10)  # answers, finds no room, hears the farewell, hangs up
+    guest = harness.session.book.get(dial_id)
+    qtbot.waitUntil(lambda: guest is not None and guest.status.is_final)
+    assert guest is not None and guest.status is GuestStatus.NOT_JOINED
+    assert "room" in guest.end_reason.lower()
