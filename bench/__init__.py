@@ -1,0 +1,1 @@
+"""Benchmarks for Room Moderator: `python -m bench [--quick]` (see README, "Performance")."""

@@ -1,0 +1,53 @@
+"""startup_s / startup_ratio: process start → first rooms list painted, over a bare PySide6 window.
+
+Both are fresh `python` processes (offscreen Qt), timed from just before the spawn to the child's
+own `time.time()` when it painted; runs alternate app/bare so machine noise hits both alike, and
+the median of each is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from bench.common import log, median
+
+TIMEOUT_S = 60.0
+
+
+def _one(mode: str, latency_ms: float) -> float:
+    cmd = [sys.executable, "-m", "bench.startup_child", mode, str(latency_ms)]
+    started = time.time()
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=TIMEOUT_S, env=os.environ.copy()
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("PAINTED "):
+            return float(line.split()[1]) - started
+    raise RuntimeError(
+        f"{mode} startup printed no PAINTED line (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    )
+
+
+def measure(runs: int, latency_ms: float) -> dict[str, object]:
+    """Median startup of the app and of the bare baseline, and their ratio."""
+    _one("bare", latency_ms)  # warm the OS file cache for both; not counted
+    _one("app", latency_ms)
+    app_times: list[float] = []
+    bare_times: list[float] = []
+    for i in range(runs):
+        bare_times.append(_one("bare", latency_ms))
+        app_times.append(_one("app", latency_ms))
+        log(f"startup run {i + 1}/{runs}: app {app_times[-1]:.3f} s, bare {bare_times[-1]:.3f} s")
+    app_s, bare_s = median(app_times), median(bare_times)
+    return {
+        "startup_s": round(app_s, 3),
+        "startup_bare_s": round(bare_s, 3),
+        "startup_ratio": round(app_s / bare_s, 2) if bare_s else None,
+        "startup_runs": {
+            "app": [round(t, 3) for t in app_times],
+            "bare": [round(t, 3) for t in bare_times],
+        },
+    }
