@@ -596,7 +596,7 @@ class MainWindow(QMainWindow):
             if screen is not None:
                 available = screen.availableGeometry()
                 self.resize(min(1200, available.width()), min(780, available.height()))
-        self._top_splitter.setSizes([460, 820])
+        self._top_splitter.setSizes([520, 760])
         self._main_splitter.setSizes([560, 200])
         if s.window_state:
             self.restoreState(QByteArray.fromBase64(s.window_state.encode("ascii")))

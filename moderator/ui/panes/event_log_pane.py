@@ -50,6 +50,7 @@ class EventLogPane(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().resizeSection(1, 160)
         self._follow_tail = True
         self.view.verticalScrollBar().valueChanged.connect(self._remember_tail)
         model.rowsInserted.connect(self._scroll_to_tail)
