@@ -532,6 +532,8 @@ class MainWindow(QMainWindow):
         row = self.roster_pane.current_row()
         a.remove.setEnabled(row is not None and row.can_remove)
         a.set_text(a.remove, self.remove_label(row) if row is not None else "&Remove participant")
+        phone_call = row is not None and row.kind is GuestKind.PHONE
+        a.remove.setIcon(resources.icon("hangup" if phone_call else "remove"))
         a.redial.setEnabled(row is not None and row.can_redial)
         can_reveal = row is not None and row.kind is GuestKind.PHONE and bool(row.full_number)
         a.reveal.setEnabled(can_reveal)
@@ -564,14 +566,22 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def show_about(self) -> None:
-        """Help ▸ About."""
-        QMessageBox.about(
-            self,
+        """Help ▸ About (non-blocking, like every dialog here)."""
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
             "About Room Moderator",
             f"<h3>Room Moderator {__version__}</h3>"
             "<p>Watch your Twilio Video rooms live, dial phone guests in with one click, and "
-            "remove participants. Credentials stay in your operating system's keyring.</p>",
+            "remove participants. Credentials stay in your operating system's keyring.</p>"
+            "<p>No account? The built-in <b>Sandbox (local)</b> profile behaves like Twilio, "
+            "with demo rooms, and needs no network.</p>",
+            QMessageBox.StandardButton.Close,
+            self,
         )
+        box.setIconPixmap(resources.icon("room-moderator").pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def show_sandbox_cheat_sheet(self) -> None:
         """Help ▸ Sandbox phone numbers."""

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from moderator import __version__
 from moderator.core.profiles import SANDBOX_PROFILE, Profile, ProfileStore
 from moderator.core.settings import SettingsStore
-from moderator.ui import app
+from moderator.ui import app, resources
 from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
@@ -161,3 +161,15 @@ def test_locked_keyring_shows_the_keyring_dialog_and_keeps_the_sandbox(
     assert dialog is not None
     dialog.reject()
     window.shutdown()
+
+
+def test_every_icon_and_the_stylesheet_load(qtbot: QtBot) -> None:
+    from importlib.resources import files
+
+    names = [p.name.removesuffix(".svg") for p in files(resources).joinpath("icons").iterdir()]
+    assert "dial" in names and "room-moderator" in names
+    for name in names:
+        assert not resources.icon(name).pixmap(16, 16).isNull(), name
+    with pytest.raises(KeyError):
+        resources.icon("no-such-icon")
+    assert "QTableView" in resources.stylesheet()

@@ -216,3 +216,19 @@ def test_settings_restore_last_room_and_geometry(
     selected = second.rooms_pane.selected_room()
     assert selected is not None and selected.room.unique_name == "beta"
     assert second.event_log_pane.all_rooms()
+
+
+def test_help_menu_and_notifications_toggle(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window.commands.sandbox_cheat_sheet.trigger()
+    text = answer_message_box(qtbot, "Close")
+    assert "1111" in text and "busy" in text
+    window.commands.about.trigger()
+    assert "Room Moderator" in answer_message_box(qtbot, "Close")
+
+    assert window.notifier.is_enabled()
+    window.commands.notifications.trigger()
+    assert not window.notifier.is_enabled()
+    window.save_settings()
+    assert not SettingsStore(tmp_path / "settings.json").load().notifications_enabled
