@@ -124,6 +124,13 @@ class _Known:
     retryable: bool = False
 
 
+_SERVER = _Known(
+    ErrorKind.SERVER,
+    "Twilio had a temporary problem.",
+    "Try again in a moment.",
+    retryable=True,
+)
+
 # Codes the app meets in its job, worded from Twilio's error dictionary
 # (https://www.twilio.com/docs/api/errors/<code>) for a meeting host rather than a developer.
 _CODES: dict[int, _Known] = {
@@ -141,6 +148,14 @@ _CODES: dict[int, _Known] = {
         ErrorKind.PERMISSION,
         "These credentials are not allowed to do that.",
         "Use an API key with access to Voice and Video, or the account's auth token.",
+    ),
+    # Twilio's 5xx bodies carry these codes; the host needs the plain words, not the code.
+    20500: _SERVER,
+    20503: _Known(
+        ErrorKind.SERVER,
+        "Twilio is temporarily unavailable.",
+        "Try again in a moment.",
+        retryable=True,
     ),
     20404: _Known(
         ErrorKind.NOT_FOUND,
@@ -291,13 +306,6 @@ _STATUS_FALLBACK: dict[int, _Known] = {
     ),
     429: _CODES[20429],
 }
-
-_SERVER = _Known(
-    ErrorKind.SERVER,
-    "Twilio had a temporary problem.",
-    "Try again in a moment.",
-    retryable=True,
-)
 
 _MALFORMED = _Known(
     ErrorKind.MALFORMED,

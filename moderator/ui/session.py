@@ -40,7 +40,8 @@ from moderator.core.models import (
     Room,
     RoomType,
 )
-from moderator.core.phone import DEFAULT_REGION
+from moderator.core.phone import DEFAULT_REGION, PhoneNumberError
+from moderator.core.phone import parse as parse_number
 from moderator.core.preflight import (
     CheckResult,
     gather_preflight_inputs,
@@ -708,6 +709,14 @@ class Session(QObject):
                 room_sid=request.room_sid,
             )
             return ""
+        problem = self._dial_problem(request)
+        if problem is not None:
+            self._report(
+                _local_error(*problem),
+                f"Dialing {mask_number(request.number)}",
+                room_sid=request.room_sid,
+            )
+            return ""
         try:
             twiml = room_twiml(request.room_name, request.identity)
         except TwimlError as exc:
@@ -739,6 +748,44 @@ class Session(QObject):
         self._emit_guest_now(guest)
         return guest.dial_id
 
+    def _dial_problem(self, request: DialRequest) -> tuple[str, str] | None:
+        """Why this request must not be dialed, as (message, action), or None.
+
+        The dial dialog refuses all of these already; the session checks again because it is
+        the last stop before a real phone rings, and a refused dial must change nothing.
+        """
+        try:
+            number = parse_number(request.number, DEFAULT_REGION)
+        except PhoneNumberError as exc:
+            return exc.message, "Correct the number and dial again."
+        if number != request.number:
+            return (
+                "The number is not in international form (+ country code, then the number).",
+                "Dial from the dial dialog, which formats the number.",
+            )
+        if number == request.caller_id:
+            return (
+                "The number to call is the caller ID itself.",
+                "Pick another caller ID or check the number.",
+            )
+        if self._caller_ids_loaded and request.caller_id not in {
+            c.phone_number for c in self._caller_ids
+        }:
+            return (
+                "This caller ID is not one of the account's voice numbers or verified caller IDs.",
+                "Pick a caller ID from the list.",
+            )
+        if any(
+            p.identity == request.identity and p.connected
+            for p in self._participants.get(request.room_sid, ())
+        ):
+            return (
+                f"Someone with the identity {request.identity} is already in the room; "
+                "dialing would disconnect them.",
+                "Choose another identity.",
+            )
+        return None
+
     def _place_call(self, guest: PhoneGuest, twiml: str, timeout_s: int) -> None:
         dial_id = guest.dial_id
         number = guest.number
@@ -756,7 +803,10 @@ class Session(QObject):
                 self._queue_events(self._book.dial_outcome_unknown(dial_id, error.message))
                 self._reconciles[dial_id] = _Reconcile(0, self._mono() + RECONCILE_DELAYS_S[0])
             else:
-                self._queue_events(self._book.dial_rejected(dial_id, error.message))
+                # A request that never left (connection refused) was not refused by Twilio.
+                never_sent = error.kind in (ErrorKind.NETWORK, ErrorKind.TIMEOUT)
+                finish = self._book.dial_not_sent if never_sent else self._book.dial_rejected
+                self._queue_events(finish(dial_id, error.message))
                 self._cancel_when_created.discard(dial_id)
                 self._report(error, f"Dialing {guest.masked_number}", room_sid=guest.room_sid)
             self._mark_guest_dirty(dial_id)
@@ -768,7 +818,7 @@ class Session(QObject):
             failed,
         )
         if not started:  # shut down: say so in the row rather than leave it "Dialing…"
-            self._queue_events(self._book.dial_rejected(dial_id, "the session was closed"))
+            self._queue_events(self._book.dial_not_sent(dial_id, "the session was closed"))
 
     def _after_call_created(self, dial_id: str) -> None:
         guest = self._book.get(dial_id)

@@ -8,13 +8,18 @@ it), so ordinary runs write nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from moderator.sandbox.server import SandboxServer
 from tests.reliability.heartbeat import Heartbeat
 from tests.reliability.recorder import RECORD_ENV, Recorder, RunRecord
+from tests.reliability.support import start_session, stop_and_drain
+from tests.ui.session_fixtures import Harness
 
 # One record per pytest run; pytest_configure is historic, so it runs for this late conftest too.
 _RUN: dict[str, RunRecord] = {}
@@ -67,3 +72,22 @@ def heartbeat(qapp: object) -> Iterator[Heartbeat]:
     beat = Heartbeat().start()
     yield beat
     beat.stop()
+
+
+SessionFactory = Callable[..., Harness]
+
+
+@pytest.fixture
+def sessions(qtbot: QtBot) -> Iterator[SessionFactory]:
+    """`sessions(sandbox, journal_path, timeout_s=…)`: journaled sessions, stopped and drained
+    at teardown."""
+    made: list[Harness] = []
+
+    def make(sandbox: SandboxServer, journal_path: Path, **options: Any) -> Harness:
+        harness = start_session(qtbot, sandbox, journal_path, **options)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        stop_and_drain(harness)

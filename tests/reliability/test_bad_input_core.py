@@ -163,7 +163,7 @@ def test_short_codes_and_emergency_numbers_are_refused(reliability: Recorder) ->
     @QUICK
     @given(
         st.from_regex(r"[0-9]{2,8}", fullmatch=True),
-        st.sampled_from(["US", "CA", "FR", "AU", "IN", "BR"]),
+        st.sampled_from(["US", "CA", "FR"]),
     )
     def check(digits: str, region: str) -> None:
         with pytest.raises(PhoneNumberError) as refused:
@@ -178,8 +178,8 @@ def test_short_codes_and_emergency_numbers_are_refused(reliability: Recorder) ->
         assert "Emergency" in str(refused.value) or "Short codes" in str(refused.value)
     reliability.record(
         case="Short codes and emergency numbers (28444, 911, 999, 112, any ≤ 8 digits)",
-        produced_by="Hypothesis: 2–8 digits in six default countries (none has numbers that "
-        "short), plus fixed examples",
+        produced_by="Hypothesis: 2–8 digits in the US, Canada and France (whose full "
+        "numbers all have 9–10 digits), plus fixed examples",
         outcome=summary(seen, limit=4),
     )
 
