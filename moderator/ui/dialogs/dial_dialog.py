@@ -59,13 +59,21 @@ class DialBackend(Protocol):
 
 @cache
 def _regions() -> list[tuple[str, str]]:
-    """(display text, region code) for every region phonenumbers knows, sorted by name."""
+    """(display text, region code) for every region phonenumbers knows, sorted by name.
+
+    Country codes come from phonenumbers' small code→regions table, not per-region metadata,
+    which would load every country's metadata on the UI thread when the dialog first opens.
+    """
+    codes = {
+        region: code
+        for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
+        for region in regions
+    }
     entries = []
     for region in phonenumbers.SUPPORTED_REGIONS:
         territory = QLocale.codeToTerritory(region)
         name = QLocale.territoryToString(territory) if territory.value else region
-        code = phonenumbers.country_code_for_region(region)
-        entries.append((f"{name} (+{code})", region))
+        entries.append((f"{name} (+{codes.get(region, '?')})", region))
     entries.sort(key=lambda e: e[0].casefold())
     return entries
 
