@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPushButton, QToolButton
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableView,
+    QToolButton,
+)
 from pytestqt.qtbot import QtBot
 
 from moderator.core.guest_state import GuestStatus
@@ -232,3 +240,19 @@ def test_help_menu_and_notifications_toggle(
     assert not window.notifier.is_enabled()
     window.save_settings()
     assert not SettingsStore(tmp_path / "settings.json").load().notifications_enabled
+
+
+def test_rooms_sort_by_clicking_a_header(window: MainWindow, qtbot: QtBot) -> None:
+    rooms = by_name(window, QTableView, "Rooms")
+    qtbot.waitUntil(lambda: room_row(window, "standup").participant_count == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: all(r.participant_count is not None for r in window.rooms_model.rows()),
+        timeout=WAIT_MS,
+    )
+    header = rooms.horizontalHeader()
+    x = header.sectionViewportPosition(2) + header.sectionSize(2) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    names = [rooms.model().index(r, 0).data() for r in range(rooms.model().rowCount())]
+    counts = [room_row(window, n).participant_count for n in names]
+    assert counts == sorted(counts) or counts == sorted(counts, reverse=True)
+    assert names[0] == "standup" or names[-1] == "standup"  # the only room with people
