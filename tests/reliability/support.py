@@ -21,6 +21,7 @@ __all__ = [
     "JournalCheck",
     "check_journal",
     "dial",
+    "journal_bytes",
     "open_room",
     "start_session",
     "state_text",
@@ -141,3 +142,13 @@ def stop_and_drain(h: Harness, wait_ms: int = 15_000) -> None:
     h.session.stop()
     # No public way to wait for the pool, by design: the app itself never should.
     h.session._runner.shutdown(wait_ms)
+
+
+def journal_bytes(journal_path: Path) -> bytes:
+    """The journal's bytes on disk, WAL and shared-memory files included (recent writes live
+    in the WAL until a checkpoint)."""
+    return b"".join(
+        path.read_bytes()
+        for path in sorted(journal_path.parent.glob(journal_path.name + "*"))
+        if path.is_file()
+    )
