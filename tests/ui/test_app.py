@@ -9,20 +9,26 @@ from pathlib import Path
 import keyring.errors
 import pytest
 import requests
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
 from moderator import __version__
+from moderator.core.credentials import Credentials
 from moderator.core.profiles import SANDBOX_PROFILE, Profile, ProfileStore
-from moderator.core.settings import SettingsStore
+from moderator.core.settings import Settings, SettingsStore
+from moderator.sandbox.server import SandboxServer
 from moderator.ui import app, resources
 from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
+from moderator.ui.main_window import MainWindow
+from moderator.ui.profile_switcher import ProfileSwitcher
 from moderator.ui.sandbox_runner import SandboxRunner
+from moderator.ui.session import Session
 from tests.keyring_memory import BrokenKeyring, installed
-from tests.ui.window_harness import top_level
+from tests.ui.window_harness import FAST_POLLING, by_name, sandbox_credentials, top_level
 
 ACCOUNT_SID = "AC" + "1" * 32
 API_KEY_SID = "SK" + "2" * 32
@@ -173,3 +179,44 @@ def test_every_icon_and_the_stylesheet_load(qtbot: QtBot) -> None:
     with pytest.raises(KeyError):
         resources.icon("no-such-icon")
     assert "QTableView" in resources.stylesheet()
+
+
+def test_switching_profile_swaps_the_session(
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path, memory_keyring: object
+) -> None:
+    """Pick a saved profile in the toolbar: the old session stops, a new one opens with the
+    profile's credentials from the keyring (here pointed at the local sandbox)."""
+    sandbox.world.create_room("work-room")
+    store = ProfileStore(tmp_path / "profiles.json")
+    creds = sandbox.credentials
+    profile = Profile.with_api_key("work", creds.account_sid, creds.api_key_sid)
+    store.save(profile, creds.api_key_secret)
+    opened: list[tuple[str, Credentials | None]] = []
+
+    def factory(profile: str, credentials: Credentials | None, parent: QObject) -> Session:
+        opened.append((profile, credentials))
+        return Session(
+            credentials or sandbox_credentials(sandbox),
+            base_url=sandbox.base_url,
+            settings=FAST_POLLING,
+            parent=parent,
+        )
+
+    switcher = ProfileSwitcher(store)
+    window = MainWindow(
+        settings=Settings(), settings_store=None, session_factory=factory, profile_switcher=switcher
+    )
+    qtbot.addWidget(window)
+    window.show()
+    window.open_profile(SANDBOX_PROFILE, None)
+    first = window.session
+    combo = by_name(window, QComboBox, "Profile")
+    combo.setCurrentIndex(combo.findData("work"))
+    qtbot.waitUntil(lambda: window.profile == "work", timeout=10_000)
+    assert window.session is not first and first is not None and not first.running
+    assert opened[-1][0] == "work"
+    loaded = opened[-1][1]
+    assert loaded is not None and loaded.username == creds.api_key_sid
+    assert window.windowTitle() == "Room Moderator — work"
+    qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 1, timeout=10_000)
+    window.shutdown()
