@@ -442,13 +442,17 @@ class GuestBook:
                     guest,
                     GuestStatus.FAILED,
                     REASON_FAILED,
-                    "call-ended",
+                    "dial-failed",
                     f"Call to {name} failed: {REASON_FAILED}",
                 )
             case CallStatus.CANCELED:
                 by_host = " by host" if guest.removal_requested else ""
                 return self._finish_unanswered(
-                    guest, GuestStatus.CANCELED, f"Canceled{by_host}", f"canceled{by_host}"
+                    guest,
+                    GuestStatus.CANCELED,
+                    f"Canceled{by_host}",
+                    f"canceled{by_host}",
+                    kind="call-ended",
                 )
 
     def apply_participants(
@@ -610,18 +614,24 @@ class GuestBook:
         )
 
     def _finish_unanswered(
-        self, guest: PhoneGuest, status: GuestStatus, reason: str, verb: str
+        self,
+        guest: PhoneGuest,
+        status: GuestStatus,
+        reason: str,
+        verb: str,
+        kind: str = "dial-failed",
     ) -> list[GuestEvent]:
-        """Busy, no answer, canceled: the reason and the event both say how long it rang."""
+        """Busy, no answer, canceled: the reason and the event both say how long it rang.
+
+        Busy and no-answer are failed dials (the host is notified); a cancel is the host's doing.
+        """
         name = guest_name(guest)
 
         def with_ring(base: str) -> str:
             rang = guest.rang_for()
             return f"{base} after ringing {format_duration(rang)}" if rang is not None else base
 
-        return self._finish(
-            guest, status, reason, "call-ended", f"{name} {verb}", decorate=with_ring
-        )
+        return self._finish(guest, status, reason, kind, f"{name} {verb}", decorate=with_ring)
 
     def _finish(
         self,

@@ -140,7 +140,7 @@ def test_busy_says_how_long_it_rang_from_twilios_times(book: GuestBook, clock: F
         end=T0 + timedelta(seconds=9),
         duration=0,
     )
-    assert texts(book.apply_call(busy)) == [("call-ended", "••• 2671 busy after ringing 8 s")]
+    assert texts(book.apply_call(busy)) == [("dial-failed", "••• 2671 busy after ringing 8 s")]
     assert guest.status is GuestStatus.BUSY
     assert guest.end_reason == "Busy after ringing 8 s"
     assert guest.rang_for() == timedelta(seconds=8)
@@ -155,7 +155,7 @@ def test_no_answer_times_the_ring_on_the_local_clock_without_twilio_times(
     book.apply_call(call("CA1", CallStatus.RINGING))
     clock.advance(30)
     events = book.apply_call(call("CA1", CallStatus.NO_ANSWER))
-    assert texts(events) == [("call-ended", "Alice (••• 2671) did not answer after ringing 30 s")]
+    assert texts(events) == [("dial-failed", "Alice (••• 2671) did not answer after ringing 30 s")]
     assert guest.status is GuestStatus.NO_ANSWER
     assert guest.end_reason == "No answer after ringing 30 s"
 
@@ -164,7 +164,7 @@ def test_failed_call_gives_a_reason(book: GuestBook) -> None:
     guest = dial(book)
     book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
     events = book.apply_call(call("CA1", CallStatus.FAILED))
-    assert [e.kind for e in events] == ["call-ended"]
+    assert [e.kind for e in events] == ["dial-failed"]
     assert "failed" in events[0].text
     assert guest.status is GuestStatus.FAILED
     assert "could not be connected" in guest.end_reason
