@@ -107,6 +107,7 @@ def test_busy_cancel_redial_join(qtbot: QtBot, window: MainWindow, runner: Sandb
     assert "Busy" in guest(window, busy).status_text
     assert guest(window, busy).can_redial
     qtbot.waitUntil(lambda: any("busy" in t.lower() for t in log_lines(window)), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: any("busy" in text for _, text in shown), timeout=WAIT_MS)
 
     # A number Twilio refuses: the row, the status bar and a desktop notification say so.
     refused = dial_refused(qtbot, window, "+1 500-555-0003")
