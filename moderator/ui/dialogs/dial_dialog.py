@@ -226,7 +226,9 @@ class DialDialog(QDialog):
         self._ready = True
         self._inputs_changed()
         # Room-level problems (peer-to-peer, full, gone) show before the host types anything.
-        self._debounce.start(0)
+        # A one-off: `self._debounce.start(0)` would leave the debounce at 0 ms for good, and
+        # every keystroke would then cost a pre-flight (two reads).
+        QTimer.singleShot(0, self, self._run_preflight)
 
     # -- public ---------------------------------------------------------------------------------
     def region(self) -> str:
