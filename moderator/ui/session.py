@@ -1137,9 +1137,11 @@ class Session(QObject):
 
     @Slot()
     def _each_second(self) -> None:
-        """Count down a retry, and keep live status texts ("Ringing 12 s") moving."""
-        if self._monitor.kind in (ConnectionKind.RETRYING, ConnectionKind.OFFLINE):
-            self._emit_connection()
+        """Count down a retry, move "Last refresh" on, and keep "Ringing 12 s" texts moving.
+
+        `_emit_connection` emits only when the state differs: at most one signal a second.
+        """
+        self._emit_connection()
         selected = self._selected
         if selected is not None and any(
             g.status.is_live for g in self._book.guests_in_room(selected)

@@ -307,3 +307,16 @@ def test_room_ended_while_guest_rings(qtbot: QtBot, harness: Harness) -> None:
     qtbot.waitUntil(lambda: guest is not None and guest.status.is_final)
     assert guest is not None and guest.status is GuestStatus.NOT_JOINED
     assert "room" in guest.end_reason.lower()
+
+
+def test_last_refresh_moves_on_while_online(qtbot: QtBot, harness: Harness) -> None:
+    """The indicator's "Last refresh" follows every successful poll, not only state changes."""
+    qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.ONLINE)
+    first = harness.state.last_success
+    assert first is not None
+    harness.sandbox.clock.advance(5)
+    qtbot.waitUntil(
+        lambda: any(s.last_success is not None and s.last_success > first for s in harness.states),
+        timeout=5_000,
+    )
+    assert harness.states[-1].kind is ConnectionKind.ONLINE
