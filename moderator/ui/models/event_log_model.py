@@ -11,18 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt
 
 from moderator.core.guest_state import GuestEvent
 from moderator.ui.models.icons import warning_icon
-from moderator.ui.models.keyed_table import ModelIndex
-from moderator.ui.models.roles import KEY_ROLE, ROW_ROLE, SORT_ROLE
+from moderator.ui.models.roles import SORT_ROLE
+from moderator.ui.models.table_base import ModelIndex, RowTableModel
 
 DEFAULT_CAPACITY = 5000
 
@@ -50,7 +44,7 @@ class LogColumn(IntEnum):
     EVENT = 2
 
 
-class EventLogModel(QAbstractTableModel):
+class EventLogModel(RowTableModel[LogEntry]):
     """Newest at the bottom; views follow the tail. Bounded to `capacity` rows."""
 
     headers = ("Time", "Room", "Event")
@@ -60,7 +54,6 @@ class EventLogModel(QAbstractTableModel):
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
-        self._entries: list[LogEntry] = []
         self._next_seq = 1
 
     @property
@@ -72,30 +65,30 @@ class EventLogModel(QAbstractTableModel):
         if not events:
             return
         entries = [self._entry(event) for event in events][-self._capacity :]
-        overflow = len(self._entries) + len(entries) - self._capacity
+        overflow = len(self._rows) + len(entries) - self._capacity
         parent = QModelIndex()
         if overflow > 0:
             self.beginRemoveRows(parent, 0, overflow - 1)
-            del self._entries[:overflow]
+            del self._rows[:overflow]
             self.endRemoveRows()
-        first = len(self._entries)
+        first = len(self._rows)
         self.beginInsertRows(parent, first, first + len(entries) - 1)
-        self._entries.extend(entries)
+        self._rows.extend(entries)
         self.endInsertRows()
 
     def clear(self) -> None:
         """Empty the log (a new profile's session starts a new story)."""
-        if not self._entries:
+        if not self._rows:
             return
-        self.beginRemoveRows(QModelIndex(), 0, len(self._entries) - 1)
-        self._entries.clear()
+        self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+        self._rows.clear()
         self.endRemoveRows()
 
     def entry_at(self, row: int) -> LogEntry | None:
-        return self._entries[row] if 0 <= row < len(self._entries) else None
+        return self.row_object(row)
 
     def entries(self) -> list[LogEntry]:
-        return list(self._entries)
+        return self.rows()
 
     def _entry(self, event: GuestEvent) -> LogEntry:
         seq = self._next_seq
@@ -108,70 +101,39 @@ class EventLogModel(QAbstractTableModel):
             f"{local:%Y-%m-%d %H:%M:%S}",
         )
 
-    # -- Qt model API -------------------------------------------------------------------------
+    # -- columns ------------------------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
+    def row_key(self, row: LogEntry) -> str:
+        return str(row.seq)
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.headers)
-        ):
-            return self.headers[section]
+    def _display(self, row: LogEntry, column: int) -> str | None:
+        if column == LogColumn.TIME:
+            return row.time_text
+        if column == LogColumn.ROOM:
+            return row.event.room_name or "—"
+        if column == LogColumn.EVENT:
+            return row.event.text
         return None
 
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+    def _spoken(self, row: LogEntry, column: int) -> str | None:
+        event = row.event
+        room = f" in {event.room_name}" if event.room_name else ""
+        return f"{row.when_text}{room}: {event.text}"
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or index.model() is not self:
-            return None
-        entry = self.entry_at(index.row())
-        if entry is None:
-            return None
-        column = index.column()
-        event = entry.event
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == LogColumn.TIME:
-                return entry.time_text
-            if column == LogColumn.ROOM:
-                return event.room_name or "—"
-            if column == LogColumn.EVENT:
-                return event.text
-            return None
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            room = f" in {event.room_name}" if event.room_name else ""
-            return f"{entry.when_text}{room}: {event.text}"
-        if role == Qt.ItemDataRole.DecorationRole:
-            if column == LogColumn.EVENT and event.kind in PROBLEM_KINDS:
-                return warning_icon()
-            return None
-        if role == SORT_ROLE:
-            if column == LogColumn.ROOM:
-                return event.room_name.casefold()
-            if column == LogColumn.EVENT:
-                return event.text.casefold()
-            return entry.seq
-        if role == ROW_ROLE:
-            return entry
-        if role == KEY_ROLE:
-            return str(entry.seq)
+    def _sort_key(self, row: LogEntry, column: int) -> object:
+        if column == LogColumn.ROOM:
+            return row.event.room_name.casefold()
+        if column == LogColumn.EVENT:
+            return row.event.text.casefold()
+        return row.seq
+
+    def _other_data(self, row: LogEntry, column: int, role: int) -> object:
+        if (
+            role == Qt.ItemDataRole.DecorationRole
+            and column == LogColumn.EVENT
+            and row.event.kind in PROBLEM_KINDS
+        ):
+            return warning_icon()
         return None
 
 

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import TypeVar
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QObject
 
 from moderator.ui.models.roles import SORT_ROLE
+from moderator.ui.models.table_base import ModelIndex, RowTableModel
 
 R = TypeVar("R")
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 Now = Callable[[], datetime]
 
 
@@ -31,64 +25,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class KeyedTableModel(QAbstractTableModel, Generic[R]):
+class KeyedTableModel(RowTableModel[R]):
     """Rows of immutable objects identified by `row_key`; subclasses describe the columns."""
-
-    headers: tuple[str, ...] = ()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[R] = []
         self._positions: dict[str, int] = {}
 
     # -- subclass hooks -----------------------------------------------------------------------
-
-    def row_key(self, row: R) -> str:
-        raise NotImplementedError
 
     def cells(self, row: R) -> tuple[object, ...]:
         """One cheap comparable value per column: a changed value means a changed cell."""
         raise NotImplementedError
 
-    # -- Qt model API -------------------------------------------------------------------------
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.headers)
-        ):
-            return self.headers[section]
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
     # -- access -------------------------------------------------------------------------------
-
-    def rows(self) -> list[R]:
-        """A copy of the rows in model order."""
-        return list(self._rows)
-
-    def row_object(self, row: int) -> R | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, key: str) -> int:
         """Model row of `key`, or -1."""
@@ -97,18 +47,6 @@ class KeyedTableModel(QAbstractTableModel, Generic[R]):
     def object_for(self, key: str) -> R | None:
         position = self._positions.get(key)
         return None if position is None else self._rows[position]
-
-    def _row_for_index(self, index: ModelIndex) -> R | None:
-        if not index.isValid() or index.model() is not self:
-            return None
-        return self.row_object(index.row())
-
-    def _emit_column_changed(self, column: int, roles: Sequence[int] = ()) -> None:
-        """One dataChanged for a whole column: the cheap way to make times tick."""
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, column), self.index(len(self._rows) - 1, column), list(roles)
-            )
 
     # -- the diff -----------------------------------------------------------------------------
 

@@ -12,8 +12,7 @@ from PySide6.QtGui import QFont
 
 from moderator.core.models import Room
 from moderator.ui.models.formatting import age, seconds_between
-from moderator.ui.models.keyed_table import KeyedTableModel, ModelIndex, Now, utcnow
-from moderator.ui.models.roles import KEY_ROLE, ROW_ROLE, SORT_ROLE
+from moderator.ui.models.keyed_table import KeyedTableModel, Now, utcnow
 
 MAX_PHONE_PARTICIPANTS = 35
 """Twilio's cap on PSTN participants per room."""
@@ -114,17 +113,7 @@ class RoomsModel(KeyedTableModel[RoomRow]):
 
     # -- data ---------------------------------------------------------------------------------
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self._row_for_index(index)
-        if row is None:
-            return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._spoken(row, column)
+    def _other_data(self, row: RoomRow, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
             RoomColumn.PARTICIPANTS,
             RoomColumn.PHONE,
@@ -133,12 +122,6 @@ class RoomsModel(KeyedTableModel[RoomRow]):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.FontRole and column == RoomColumn.PARTICIPANTS:
             return self._italic if self._count_is_stale(row) else None
-        if role == SORT_ROLE:
-            return self._sort_key(row, column)
-        if role == ROW_ROLE:
-            return row
-        if role == KEY_ROLE:
-            return row.room.sid
         return None
 
     def _count_age_s(self, row: RoomRow) -> int | None:

@@ -16,8 +16,7 @@ from moderator.core.phone import format_international
 from moderator.core.roster import GuestKind, RosterRow
 from moderator.ui.models.formatting import clock_duration, seconds_between, spoken_duration
 from moderator.ui.models.icons import app_icon, phone_icon
-from moderator.ui.models.keyed_table import KeyedTableModel, ModelIndex, Now, utcnow
-from moderator.ui.models.roles import KEY_ROLE, ROW_ROLE, SORT_ROLE
+from moderator.ui.models.keyed_table import KeyedTableModel, Now, utcnow
 
 
 class RosterColumn(IntEnum):
@@ -112,29 +111,13 @@ class RosterModel(KeyedTableModel[RosterRow]):
 
     # -- data ---------------------------------------------------------------------------------
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self._row_for_index(index)
-        if row is None:
-            return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
+    def _other_data(self, row: RosterRow, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.DecorationRole:
             if column == RosterColumn.KIND:
                 return phone_icon() if row.kind is GuestKind.PHONE else app_icon()
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._spoken(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == RosterColumn.CONNECTED_FOR:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if role == SORT_ROLE:
-            return self._sort_key(row, column)
-        if role == ROW_ROLE:
-            return row
-        if role == KEY_ROLE:
-            return row.key
         return None
 
     def _name(self, row: RosterRow) -> str:
