@@ -180,6 +180,21 @@ def _parse_filter_time(name: str, raw: str) -> datetime | date:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _created_between(
+    created_after: str | None, created_before: str | None
+) -> Callable[[float], bool]:
+    """The DateCreatedAfter/DateCreatedBefore filter (both inclusive) as a test on created_at."""
+    after = _parse_filter_time("DateCreatedAfter", created_after) if created_after else None
+    before = _parse_filter_time("DateCreatedBefore", created_before) if created_before else None
+
+    def accepts(created_at: float) -> bool:
+        return (after is None or _compare(created_at, after) >= 0) and (
+            before is None or _compare(created_at, before) <= 0
+        )
+
+    return accepts
+
+
 def _as_datetime(timestamp: float) -> datetime:
     return datetime.fromtimestamp(int(timestamp), tz=UTC)
 
@@ -324,16 +339,14 @@ class World:
         created_before: str | None = None,
     ) -> list[Room]:
         """Rooms newest first, filtered like GET /v1/Rooms."""
-        after = _parse_filter_time("DateCreatedAfter", created_after) if created_after else None
-        before = _parse_filter_time("DateCreatedBefore", created_before) if created_before else None
+        created_in_window = _created_between(created_after, created_before)
         with self.locked():
             rooms = [
                 room
                 for room in self._rooms.values()
                 if (status is None or room.status == status)
                 and (unique_name is None or room.unique_name == unique_name)
-                and (after is None or _compare(room.created_at, after) >= 0)
-                and (before is None or _compare(room.created_at, before) <= 0)
+                and created_in_window(room.created_at)
             ]
             return sorted(rooms, key=lambda room: -room.seq)
 
@@ -452,10 +465,14 @@ class World:
     def disconnect_participant(self, participant_sid: str) -> None:
         """Test API: the participant leaves (as if it hung up / closed the app)."""
         with self.locked():
-            participant = self._participants.get(participant_sid)
-            if participant is None:
-                raise ApiError.not_found(f"participant {participant_sid}")
-            self._disconnect(participant)
+            self._disconnect(self._participant_by_sid(participant_sid))
+
+    def _participant_by_sid(self, sid: str) -> Participant:
+        """Test API lookups: any participant by PA… SID, whatever its room or status."""
+        participant = self._participants.get(sid)
+        if participant is None:
+            raise ApiError.not_found(f"participant {sid}")
+        return participant
 
     def _participant(self, room: Room, key: str) -> Participant:
         participant = self._participants.get(key)
@@ -480,8 +497,7 @@ class World:
         created_before: str | None = None,
     ) -> list[Participant]:
         """GET …/Participants: connected by default; completed rooms show only disconnected."""
-        after = _parse_filter_time("DateCreatedAfter", created_after) if created_after else None
-        before = _parse_filter_time("DateCreatedBefore", created_before) if created_before else None
+        created_in_window = _created_between(created_after, created_before)
         with self.locked():
             room = self._room(room_key)
             wanted = status or ("connected" if room.status == "in-progress" else "disconnected")
@@ -491,8 +507,7 @@ class World:
                 if p.room_sid == room.sid
                 and p.status == wanted
                 and (identity is None or p.identity == identity)
-                and (after is None or _compare(p.created_at, after) >= 0)
-                and (before is None or _compare(p.created_at, before) <= 0)
+                and created_in_window(p.created_at)
             ]
             return sorted(found, key=lambda p: p.seq)
 
@@ -797,10 +812,7 @@ class World:
     def participant(self, sid: str) -> Participant:
         """Test API: a copy of one participant by PA… SID."""
         with self.locked():
-            participant = self._participants.get(sid)
-            if participant is None:
-                raise ApiError.not_found(f"participant {sid}")
-            return _copy_participant(participant)
+            return _copy_participant(self._participant_by_sid(sid))
 
     def calls(self) -> list[Call]:
         """Test API: copies of every call, oldest first."""
