@@ -160,9 +160,9 @@ def _check_room_type(inputs: PreflightInputs) -> CheckResult:
         return CheckResult(
             CHECK_ROOM_TYPE,
             False,
-            f"{room.type.value} rooms do not accept phone guests; only group rooms do.",
+            f"{_type_name(room)} rooms do not accept phone guests; only group rooms do.",
         )
-    return CheckResult(CHECK_ROOM_TYPE, True, f"{room.type.value} rooms accept phone guests.")
+    return CheckResult(CHECK_ROOM_TYPE, True, f"{_type_name(room)} rooms accept phone guests.")
 
 
 def _check_phone_capacity(inputs: PreflightInputs) -> CheckResult:
@@ -234,3 +234,8 @@ def _check_number(inputs: PreflightInputs) -> CheckResult:
     if to == inputs.from_:
         return CheckResult(CHECK_NUMBER, False, "The number to call is the caller ID itself.")
     return CheckResult(CHECK_NUMBER, True, f"{mask(to)} is a valid number.")
+
+
+def _type_name(room: Room) -> str:
+    """ "Group", "Peer-to-peer": the room type as the start of a sentence."""
+    return room.type.value.capitalize()

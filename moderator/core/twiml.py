@@ -9,6 +9,8 @@ carry is refused beforehand, so no input can inject or break an element.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ElementTree
+
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from moderator.core.identity import unsafe_characters, validate_identity, validate_room_name
@@ -65,3 +67,16 @@ def twiml_length_problem(twiml: str) -> str | None:
             f"{MAX_TWIML_CHARS}. Use a shorter room name, identity or farewell message."
         )
     return None
+
+
+def indented_for_reading(twiml: str) -> str:
+    """The same document indented, for a preview a person reads; Twilio gets the one-line form.
+
+    Only whitespace between elements is added (`ElementTree.indent`); text and attribute values,
+    where the room name and identity live, are left exactly as they are.
+    """
+    root = ElementTree.fromstring(twiml)
+    ElementTree.indent(root, space="  ")
+    declaration, _, _ = twiml.partition("?>")
+    body = ElementTree.tostring(root, encoding="unicode")
+    return f"{declaration}?>\n{body}" if twiml.startswith("<?xml") else body

@@ -18,6 +18,7 @@ from moderator.core.twiml import (
     DEFAULT_FAREWELL,
     MAX_TWIML_CHARS,
     TwimlError,
+    indented_for_reading,
     room_twiml,
     twiml_length_problem,
 )
@@ -147,3 +148,12 @@ def test_farewell_is_validated() -> None:
         room_twiml("room", "me", farewell="   ")
     with pytest.raises(TwimlError):
         room_twiml("room", "me", farewell="bye\x00")
+
+
+@settings(max_examples=100)
+@given(names, names)
+def test_indented_preview_keeps_names_exact(room_name: str, identity: str) -> None:
+    assume(validate_room_name(room_name) is None and validate_identity(identity) is None)
+    pretty = indented_for_reading(room_twiml(room_name, identity))
+    assert pretty.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <Connect>')
+    assert_shape(pretty.split("\n", 1)[1], room_name, identity, DEFAULT_FAREWELL)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from moderator.core.models import CallerId, CallerIdSource
@@ -144,6 +144,18 @@ def test_identity_is_generated_unique_and_checked(qtbot: QtBot, session: Session
     assert "128" in dialog.identity_hint.text()
     identity.setText("")
     assert dialog.field_problems()
+
+
+def test_number_field_has_focus_and_every_label_its_shortcut(
+    qtbot: QtBot, session: Session
+) -> None:
+    dialog = make_dialog(qtbot, Recorder(session))
+    qtbot.waitUntil(lambda: by_name(dialog, QLineEdit, "Phone number").hasFocus())
+    labels = [label for label in dialog.findChildren(QLabel) if "&" in label.text()]
+    assert {label.text() for label in labels} >= {"Phone &number:", "&Identity:", "&Label:"}
+    assert all(label.buddy() is not None for label in labels), "an & without a buddy shows as &"
+    identity_label = next(label for label in labels if label.text() == "&Identity:")
+    assert identity_label.buddy() is by_name(dialog, QLineEdit, "Identity")
 
 
 def test_twiml_preview_follows_the_identity(qtbot: QtBot, session: Session) -> None:

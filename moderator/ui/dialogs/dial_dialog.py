@@ -35,7 +35,7 @@ from moderator.core import phone
 from moderator.core.identity import generate_phone_identity, validate_identity
 from moderator.core.models import CallerId, CallerIdSource
 from moderator.core.preflight import CheckResult
-from moderator.core.twiml import TwimlError, room_twiml
+from moderator.core.twiml import TwimlError, indented_for_reading, room_twiml
 from moderator.ui import resources
 from moderator.ui.session import DialRequest
 
@@ -179,7 +179,8 @@ class DialDialog(QDialog):
         self.twiml_preview.setObjectName("twimlPreview")
         self.twiml_preview.setAccessibleName("TwiML preview")
         self.twiml_preview.setReadOnly(True)
-        self.twiml_preview.setFixedHeight(74)
+        self.twiml_preview.setFixedHeight(110)
+        self.twiml_preview.setToolTip("Indented for reading; Twilio receives the same document.")
         self.twiml_preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
         self.checks_list = QListWidget(self)
@@ -189,10 +190,11 @@ class DialDialog(QDialog):
         self.checks_list.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Phone &number:", number_row)
+        # A label shows its "&" mnemonic only with a buddy; rows holding a layout get none.
+        form.addRow(self._buddy_label("Phone &number:", self.number_edit), number_row)
         form.addRow("", self.number_hint)
         form.addRow("&Label:", self.label_edit)
-        form.addRow("&Identity:", identity_row)
+        form.addRow(self._buddy_label("&Identity:", self.identity_edit), identity_row)
         form.addRow("", self.identity_hint)
         form.addRow("&Caller ID:", self.caller_id_combo)
         form.addRow("TwiML:", self.twiml_preview)
@@ -223,6 +225,10 @@ class DialDialog(QDialog):
         self.identity_edit.textChanged.connect(self._inputs_changed)
         self.caller_id_combo.currentIndexChanged.connect(self._inputs_changed)
         self.label_edit.textChanged.connect(self._update_dial_enabled)
+        # The number is what the host came to type: it takes focus, and Tab goes on to the country.
+        QWidget.setTabOrder(self.number_edit, self.country_combo)
+        QWidget.setTabOrder(self.country_combo, self.label_edit)
+        self.number_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self._ready = True
         self._inputs_changed()
         # Room-level problems (peer-to-peer, full, gone) show before the host types anything.
@@ -366,12 +372,18 @@ class DialDialog(QDialog):
             error=bool(identity_problem),
         )
         try:
-            self.twiml_preview.setPlainText(room_twiml(self._room_name, self.identity_edit.text()))
+            twiml = room_twiml(self._room_name, self.identity_edit.text())
+            self.twiml_preview.setPlainText(indented_for_reading(twiml))
         except TwimlError as exc:
             self.twiml_preview.setPlainText(f"(no TwiML: {exc})")
         self._show_checks_pending()
         self._debounce.start()
         self._update_dial_enabled()
+
+    def _buddy_label(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text, self)
+        label.setBuddy(buddy)
+        return label
 
     def _set_hint(self, label: QLabel, text: str, *, error: bool = False) -> None:
         label.setText(text)
