@@ -34,7 +34,7 @@ from moderator.sandbox.serialization import (
     track_json,
     video_list_json,
 )
-from moderator.sandbox.world import World
+from moderator.sandbox.world import OwnedNumber, World
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -304,39 +304,39 @@ class SandboxApp:
         )
 
     def _list_incoming_numbers(self, request: Request) -> tuple[int, JsonObject]:
-        page_request = parse_page_request(request.args)
-        phone_number = request.args.get("PhoneNumber")
-        numbers = [
-            n
-            for n in self.world.incoming_numbers
-            if phone_number is None or phone_number in n.phone_number
-        ]
-        page = slice_page(numbers, lambda n: numbers.index(n), page_request)
-        records = [incoming_number_json(n, self.world.account_sid) for n in page.items]
-        return 200, api_list_json(
+        wanted = request.args.get("PhoneNumber")
+        return self._list_owned_numbers(
+            request,
+            [n for n in self.world.incoming_numbers if wanted is None or wanted in n.phone_number],
+            incoming_number_json,
             "incoming_phone_numbers",
-            records,
-            page,
-            f"{self._base()}/IncomingPhoneNumbers.json",
-            _filters(request),
+            "IncomingPhoneNumbers.json",
         )
 
     def _list_caller_ids(self, request: Request) -> tuple[int, JsonObject]:
-        page_request = parse_page_request(request.args)
-        phone_number = request.args.get("PhoneNumber")
-        numbers = [
-            n
-            for n in self.world.caller_ids
-            if phone_number is None or n.phone_number == phone_number
-        ]
-        page = slice_page(numbers, lambda n: numbers.index(n), page_request)
-        records = [caller_id_json(n, self.world.account_sid) for n in page.items]
-        return 200, api_list_json(
+        wanted = request.args.get("PhoneNumber")
+        return self._list_owned_numbers(
+            request,
+            [n for n in self.world.caller_ids if wanted is None or n.phone_number == wanted],
+            caller_id_json,
             "outgoing_caller_ids",
-            records,
-            page,
-            f"{self._base()}/OutgoingCallerIds.json",
-            _filters(request),
+            "OutgoingCallerIds.json",
+        )
+
+    def _list_owned_numbers(
+        self,
+        request: Request,
+        numbers: list[OwnedNumber],
+        to_json: Callable[[OwnedNumber, str], JsonObject],
+        key: str,
+        resource: str,
+    ) -> tuple[int, JsonObject]:
+        """One page of the account's numbers, in the world's order."""
+        page_request = parse_page_request(request.args)
+        page = slice_page(numbers, lambda n: numbers.index(n), page_request)
+        records = [to_json(n, self.world.account_sid) for n in page.items]
+        return 200, api_list_json(
+            key, records, page, f"{self._base()}/{resource}", _filters(request)
         )
 
     # ------------------------------------------------------------------ Video v1
