@@ -74,7 +74,7 @@ class Recorder:
                 section=section or self.section,
                 case=one_line(case),
                 produced_by=one_line(produced_by),
-                outcome=one_line(outcome, limit=600),
+                outcome=one_line(outcome, limit=1200),
                 test_id=self.test_id,
             )
         )

@@ -89,14 +89,16 @@ DIAL_CASES: list[tuple[str, Callable[[QtBot, DialDialog], None], str]] = [
 def test_dial_dialog_refuses_bad_input(
     qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, reliability: Recorder
 ) -> None:
-    observed: list[str] = []
+    observed: list[tuple[str, str, str]] = []
     for case, enter, expected in DIAL_CASES:
         dialog = open_dial_dialog(qtbot, window)
         type_number(qtbot, dialog, "(415) 555-2671")
         enter(qtbot, dialog)
         reason = settled_refusal(qtbot, dialog)
         assert expected in reason, f"{case}: {reason!r}"
-        observed.append(f"{case}: “{reason}”")
+        shown = f"{dialog.number_hint.text()} {dialog.identity_hint.text()}"
+        assert reason in shown, f"{case}: the reason is not beside the field"
+        observed.append((case, dialog.number_edit.text() or "", reason))
         dialog.reject()
         qtbot.waitUntil(lambda d=dialog: not d.isVisible(), timeout=WAIT_MS)
 
@@ -112,14 +114,19 @@ def test_dial_dialog_refuses_bad_input(
     assert sandbox.request_log.count("POST", CALLS_PATH) == 0
     assert not [r for r in window.roster_model.rows() if r.kind is GuestKind.PHONE]
     assert window.session is not None and window.session.book.all_guests() == []
+    for case, _number, reason in observed:
+        reliability.record(
+            case=f"{case} (dial dialog)",
+            produced_by="main window ▸ Dial phone guest; typed into Phone number or pasted "
+            "into Identity",
+            outcome=f"Dial disabled; beside the field and in its tooltip: “{reason}”; "
+            "0 POSTs, 0 guest rows",
+        )
     reliability.record(
-        case="Bad numbers and identities typed into the dial dialog",
-        produced_by="main window ▸ Dial phone guest; typed or pasted into Phone number / "
-        "Identity; the Caller ID picker inspected",
-        outcome="Dial stays disabled with the reason beside the field and in its tooltip — "
-        + "; ".join(observed)
-        + f". The caller-ID picker is not editable and offers only the account's "
-        f"{len(account)} numbers. 0 POSTs, 0 guest rows",
+        case="Caller ID not on the account (dial dialog)",
+        produced_by="main window ▸ Dial phone guest; the Caller ID picker inspected",
+        outcome=f"the picker is not editable and offers exactly the account's {len(account)} "
+        "voice numbers and verified caller IDs: another one cannot be chosen",
     )
 
 
@@ -179,13 +186,19 @@ def test_create_room_dialog_refuses_bad_names(
     create = by_name(dialog, QPushButton, "Create room")
     assert not create.isEnabled()  # empty: nothing to create yet, no scolding either
     empty_problem = dialog.name_problem()
-    observed = [f"Room name empty: Create disabled (“{empty_problem}”)"]
+    assert dialog.name_error.text() == ""  # an empty field is not scolded
+    observed = [
+        (
+            "Room name empty",
+            f"Create disabled, the empty field not scolded (reason: “{empty_problem}”)",
+        )
+    ]
     for case, text, expected in ROOM_CASES:
         name.setText(text)  # pasted: a control character cannot be typed
         assert not create.isEnabled(), case
         shown = dialog.name_error.text()
         assert expected in shown, f"{case}: {shown!r}"
-        observed.append(f"{case}: “{shown}”")
+        observed.append((case, f"Create disabled; under the field: “{shown}”"))
     assert sandbox.request_log.count("POST", "/v1/Rooms") == 0
 
     special = 'Q&A <team> "#1" / 50% ?'
@@ -199,11 +212,15 @@ def test_create_room_dialog_refuses_bad_names(
     )
     assert sandbox.world.room(special).unique_name == special
     assert sandbox.request_log.count("POST", "/v1/Rooms") == 1
+    for case, outcome in observed:
+        reliability.record(
+            case=f"{case} (create-room dialog)",
+            produced_by="main window ▸ Create room; the name pasted into Room name",
+            outcome=f"{outcome}; 0 POSTs",
+        )
     reliability.record(
-        case="Bad room names typed into the create-room dialog",
-        produced_by="main window ▸ Create room; names pasted into Room name",
-        outcome="Create stays disabled with the reason under the field — "
-        + "; ".join(observed)
-        + f". 0 POSTs for them. Special characters are valid: “{special}” was created once and "
-        "listed under exactly that name",
+        case="Room name with special characters (create-room dialog)",
+        produced_by=f"main window ▸ Create room; typed “{special}”",
+        outcome="valid for Twilio, so accepted: created once (1 POST) and listed under exactly "
+        "that name",
     )

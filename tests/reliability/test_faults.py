@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from moderator.core.guest_state import GuestStatus
@@ -29,6 +31,7 @@ from tests.reliability.support import (
     status_of,
     wait_for_state,
 )
+from tests.ui.window_harness import WAIT_MS, by_name, make_window
 
 SECTION = "Faults"
 
@@ -397,4 +400,43 @@ def test_room_completed_while_a_phone_guest_is_ringing(
         outcome=f"room left the list; the caller heard the farewell and the call completed; "
         f"guest “{GuestStatus.NOT_JOINED.value}”: “{guest_reason(h, dial_id)}”; event log: "
         f"“{events[0]}”; {journal.summary()}; {heartbeat.summary()}",
+    )
+
+
+def test_main_window_through_an_outage(
+    qtbot: QtBot,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    heartbeat: Heartbeat,
+    reliability: Recorder,
+) -> None:
+    """The real window: its indicator follows the outage, F5 during it does not freeze it."""
+    sandbox.world.create_room("standup")
+    window = make_window(qtbot, sandbox, tmp_path)
+    pill = by_name(window, QLabel, "Connection status")
+    qtbot.waitUntil(lambda: pill.text() == "Online", timeout=WAIT_MS)
+    refreshed = by_name(window, QLabel, "Last refresh").text()
+
+    with heartbeat.paused():
+        sandbox.stop()
+    qtbot.waitUntil(lambda: pill.text().startswith(("Problem", "Offline")), timeout=WAIT_MS)
+    problem, reason = pill.text(), pill.toolTip()
+    texts = {problem}
+    qtbot.keyClick(window, Qt.Key.Key_F5)  # the host presses Refresh during the outage
+    qtbot.waitUntil(lambda: pill.text() != problem, timeout=WAIT_MS)
+    texts.add(pill.text())
+    assert window.rooms_model.rowCount() == 1, "what was known stays on screen"
+
+    with heartbeat.paused():
+        sandbox.start()
+    qtbot.waitUntil(lambda: pill.text() == "Online", timeout=20_000)
+    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    reliability.record(
+        case="Connection refused, seen in the main window",
+        produced_by="main window on the sandbox; SandboxServer.stop(); F5 pressed; "
+        "SandboxServer.start()",
+        outcome=f"indicator “Online” ({refreshed}) → “{problem}” (tooltip “{reason}”); during "
+        f"F5: {', '.join(f'“{t}”' for t in sorted(texts))}; the rooms list stayed on "
+        f"screen and the window never froze; back to “Online” by itself; "
+        f"{heartbeat.summary()}",
     )
