@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from moderator.ui.panes.empty_state import EmptyStateOverlay
+from moderator.ui.panes.pane_widgets import row_table_view
 
 THIS_ROOM = "This room"
 ALL_ROOMS = "All rooms"
@@ -39,15 +32,8 @@ class EventLogPane(QWidget):
         header.addWidget(QLabel("Show:", self))
         header.addWidget(self.scope)
 
-        self.view = QTableView(self)
-        self.view.setAccessibleName("Event log")
-        self.view.setModel(model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setShowGrid(False)
+        self.view = row_table_view(self, "Event log", model)
         self.view.setWordWrap(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().resizeSection(1, 160)

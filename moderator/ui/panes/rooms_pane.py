@@ -15,9 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMenu,
-    QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +23,7 @@ from moderator.ui.actions import Actions
 from moderator.ui.models.roles import SORT_ROLE
 from moderator.ui.models.rooms_model import RoomRow, RoomsModel
 from moderator.ui.panes.empty_state import EmptyStateOverlay
+from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
 
 
 class RoomsPane(QWidget):
@@ -45,11 +43,7 @@ class RoomsPane(QWidget):
         header.addWidget(title)
         header.addStretch(1)
         for action, name in ((actions.new_room, "Create room"), (actions.end_room, "End room")):
-            button = QToolButton(self)
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setAccessibleName(name)
-            header.addWidget(button)
+            header.addWidget(action_button(self, action, name))
 
         # Connected before the proxy exists, so it runs before the view reacts to a removal.
         self._selection_lost = False
@@ -59,17 +53,10 @@ class RoomsPane(QWidget):
         self._proxy.setSortRole(SORT_ROLE)
         self._proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
-        self.view = QTableView(self)
-        self.view.setAccessibleName("Rooms")
-        self.view.setModel(self._proxy)
+        self.view = row_table_view(self, "Rooms", self._proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setShowGrid(False)
-        self.view.verticalHeader().setVisible(False)
         header_view = self.view.horizontalHeader()
         header_view.setStretchLastSection(False)
         header_view.setMinimumSectionSize(48)
@@ -180,7 +167,4 @@ class RoomsPane(QWidget):
         index = self.view.indexAt(pos)
         if index.isValid():
             self._select_proxy_row(index.row())
-        menu = QMenu(self)
-        self._actions.room_context_menu(menu)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.view.viewport().mapToGlobal(pos))
+        popup_context_menu(self, self.view, pos, self._actions.room_context_menu)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMenu,
-    QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +16,7 @@ from moderator.core.roster import RosterRow
 from moderator.ui.actions import Actions
 from moderator.ui.models.roster_model import RosterColumn, RosterModel
 from moderator.ui.panes.empty_state import EmptyStateOverlay
+from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
 
 NO_ROOM_TEXT = "Select a room to see who is in it."
 EMPTY_ROOM_TEXT = "No one here yet — dial a phone guest (Ctrl+D)."
@@ -41,24 +38,17 @@ class RosterPane(QWidget):
         header.addWidget(self._title)
         header.addStretch(1)
         buttons = QHBoxLayout()
-        self.dial_button = self._tool_button(actions.dial, "Dial phone guest")
-        self.redial_button = self._tool_button(actions.redial, "Redial")
-        self.remove_button = self._tool_button(actions.remove, "Remove participant")
-        self.reveal_button = self._tool_button(actions.reveal, "Reveal number")
+        self.dial_button = action_button(self, actions.dial, "Dial phone guest")
+        self.redial_button = action_button(self, actions.redial, "Redial")
+        self.remove_button = action_button(self, actions.remove, "Remove participant")
+        self.reveal_button = action_button(self, actions.reveal, "Reveal number")
         for button in (self.dial_button, self.redial_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.reveal_button)
 
-        self.view = QTableView(self)
-        self.view.setAccessibleName("Participants")
-        self.view.setModel(model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view = row_table_view(self, "Participants", model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setShowGrid(False)
-        self.view.verticalHeader().setVisible(False)
         horizontal = self.view.horizontalHeader()
         horizontal.setStretchLastSection(True)
         horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -81,13 +71,6 @@ class RosterPane(QWidget):
         layout.addLayout(header)
         layout.addLayout(buttons)
         layout.addWidget(self.view)
-
-    def _tool_button(self, action: QAction, accessible_name: str) -> QToolButton:
-        button = QToolButton(self)
-        button.setDefaultAction(action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setAccessibleName(accessible_name)
-        return button
 
     def set_room(self, room_name: str | None) -> None:
         """Show which room the roster is for, and the matching empty-state hint."""
@@ -128,7 +111,4 @@ class RosterPane(QWidget):
         index = self.view.indexAt(pos)
         if index.isValid():
             self.view.selectRow(index.row())
-        menu = QMenu(self)
-        self._actions.participant_context_menu(menu)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.view.viewport().mapToGlobal(pos))
+        popup_context_menu(self, self.view, pos, self._actions.participant_context_menu)
