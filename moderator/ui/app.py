@@ -191,7 +191,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.screenshot is not None:
             window.resize(SCREENSHOT_SIZE)  # the same framing whatever the (virtual) screen
-            window.select_first_room = True
         window.show()
         open_initial_profile(window, context.initial_profile(args))
         if args.screenshot is not None:

@@ -95,10 +95,11 @@ class MainWindow(QMainWindow):
         self._profile = SANDBOX_PROFILE
         self._session: Session | None = None
         self._caller_ids: list[CallerId] = []
-        self._room_to_restore = settings.last_room
+        #: The first rooms list of a session selects a room: the last one used, else the first.
+        self._pick_initial_room = True
+        #: A room to select as soon as it is listed (one the host just created).
+        self._room_to_select = ""
         self._dial_dialog: DialDialog | None = None
-        #: Select the first listed room once rooms arrive (screenshots want a roster to show).
-        self.select_first_room = False
 
         self.commands = Actions(self)
         self.rooms_model = RoomsModel(self)
@@ -247,7 +248,7 @@ class MainWindow(QMainWindow):
         if self._dial_dialog is not None:
             self._dial_dialog.reject()
         self._caller_ids = []
-        self._room_to_restore = self._room_to_restore or self._settings.last_room
+        self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
         self.roster_pane.set_room(None)
@@ -260,16 +261,25 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_rooms_changed(self, rows: Sequence[RoomRow]) -> None:
         self.rooms_model.set_rooms(rows)
-        if self.select_first_room and rows and self.rooms_pane.selected_sid() is None:
-            self.select_first_room = False
-            self.rooms_pane.select_next()
-        if self._room_to_restore and self.rooms_pane.selected_sid() is None:
-            for row in rows:
-                if row.room.unique_name == self._room_to_restore:
-                    self.rooms_pane.select_sid(row.room.sid)
-                    self._room_to_restore = ""
-                    break
+        if self._room_to_select:
+            sid = next(
+                (r.room.sid for r in rows if r.room.unique_name == self._room_to_select), None
+            )
+            if sid is not None:
+                self.rooms_pane.select_sid(sid)
+        if self._pick_initial_room and rows:
+            self._pick_initial_room = False
+            if self.rooms_pane.selected_sid() is None:
+                self._select_initial_room(rows)
         self._update_actions()
+
+    def _select_initial_room(self, rows: Sequence[RoomRow]) -> None:
+        """A host opening the app wants a roster, not an empty pane: last room used, else first."""
+        sid = _sid_named(rows, self._settings.last_room)
+        if sid is not None:
+            self.rooms_pane.select_sid(sid)
+        else:
+            self.rooms_pane.select_next()
 
     @Slot(str, object)
     def _on_roster_changed(self, room_sid: str, rows: Sequence[RosterRow]) -> None:
@@ -330,7 +340,7 @@ class MainWindow(QMainWindow):
         self.roster_pane.set_room(room.room.unique_name if room is not None else None)
         if room is not None:
             self._settings.last_room = room.room.unique_name
-            self._room_to_restore = ""
+            self._room_to_select = ""
         self._apply_log_filter()
         if self._session is not None:
             self._session.select_room(sid)
@@ -352,7 +362,7 @@ class MainWindow(QMainWindow):
         if self._session is None:
             return
         new = dialog.new_room()
-        self._room_to_restore = new.unique_name  # select it as soon as it is listed
+        self._room_to_select = new.unique_name
         self._session.create_room(
             new.unique_name,
             new.room_type,
@@ -664,3 +674,7 @@ def _label(profile: str) -> str:
 
 def _b64(data: QByteArray) -> str:
     return bytes(data.toBase64().data()).decode("ascii")
+
+
+def _sid_named(rows: Sequence[RoomRow], unique_name: str) -> str | None:
+    return next((row.room.sid for row in rows if row.room.unique_name == unique_name), None)
