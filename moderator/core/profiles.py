@@ -14,7 +14,7 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -486,3 +486,20 @@ class ProfileStore:
                 self._set_secret(backend, name, previous)
         except KeyringUnavailable:
             log.warning("could not take back the keyring entry of profile %r", name)
+
+
+def change_problem(store: ProfileStore, change: Callable[[], None]) -> ProfileError | None:
+    """Run a save or remove on a worker thread; its problem comes back as a value, not raised.
+
+    An unwritable profile list (an OSError) becomes a ProfileError that says where to look.
+    """
+    try:
+        change()
+    except ProfileError as exc:
+        return exc
+    except OSError as exc:
+        return ProfileError(
+            f"The profile list could not be written ({exc.strerror or type(exc).__name__}).",
+            f"Check that {store.path.parent} is writable, then try again.",
+        )
+    return None

@@ -30,6 +30,7 @@ from moderator.core.profiles import (
     KeyringUnavailable,
     ProfileError,
     ProfileStore,
+    change_problem,
 )
 from moderator.ui.dialogs.add_profile_dialog import AddProfileDialog, Validator
 from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
@@ -48,19 +49,6 @@ def _load(store: ProfileStore, name: str) -> Credentials | ProfileError:
         return store.load_credentials(name)
     except ProfileError as exc:
         return exc
-
-
-def _remove(store: ProfileStore, name: str) -> ProfileError | None:
-    try:
-        store.remove(name)
-    except ProfileError as exc:
-        return exc
-    except OSError as exc:
-        return ProfileError(
-            f"The profile list could not be written ({exc.strerror or type(exc).__name__}).",
-            f"Check that {store.path.parent} is writable, then try again.",
-        )
-    return None
 
 
 class ProfileSwitcher(QWidget):
@@ -145,11 +133,7 @@ class ProfileSwitcher(QWidget):
         with QSignalBlocker(self.combo):
             self.combo.clear()
             self.combo.addItem(SANDBOX_LABEL, SANDBOX_PROFILE)
-            self.combo.setItemData(
-                0,
-                "Built-in local Twilio sandbox: no account, no network",
-                Qt.ItemDataRole.ToolTipRole,
-            )
+            self.combo.setItemData(0, SANDBOX_TOOLTIP, Qt.ItemDataRole.ToolTipRole)
             for profile in self.store.list():
                 self.combo.addItem(profile.name, profile.name)
                 kind = "API key " + profile.username
@@ -223,18 +207,18 @@ class ProfileSwitcher(QWidget):
         self.last_error = problem
         self._fall_back_to_sandbox()
         self.profileFailed.emit(name, problem)
+        self._show_problem("Profile unavailable", problem)
+
+    def _show_problem(self, title: str, problem: ProfileError) -> None:
+        """The keyring dialog for a keyring problem, otherwise a warning box with what to do."""
         if isinstance(problem, KeyringUnavailable):
             self.show_keyring_problem(problem)
-        else:
-            box = QMessageBox(
-                QMessageBox.Icon.Warning,
-                "Profile unavailable",
-                problem.message,
-                QMessageBox.StandardButton.Ok,
-                self,
-            )
-            box.setInformativeText(problem.action)
-            box.open()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, problem.message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setInformativeText(problem.action)
+        box.open()
 
     def _fall_back_to_sandbox(self) -> None:
         with QSignalBlocker(self.combo):
@@ -320,7 +304,7 @@ class ProfileSwitcher(QWidget):
         store = self.store
         self._runner.run(
             f"{_REMOVE_KEY}:{name}",
-            lambda: _remove(store, name),
+            lambda: change_problem(store, lambda: store.remove(name)),
             lambda problem: self._on_removed(name, problem),
             lambda error: self._on_removed(name, ProfileError(error.message, error.action)),
         )
@@ -328,18 +312,7 @@ class ProfileSwitcher(QWidget):
     def _on_removed(self, name: str, problem: ProfileError | None) -> None:
         if problem is not None:
             self.last_error = problem
-            if isinstance(problem, KeyringUnavailable):
-                self.show_keyring_problem(problem)
-            else:
-                box = QMessageBox(
-                    QMessageBox.Icon.Warning,
-                    "Profile not removed",
-                    problem.message,
-                    QMessageBox.StandardButton.Ok,
-                    self,
-                )
-                box.setInformativeText(problem.action)
-                box.open()
+            self._show_problem("Profile not removed", problem)
             return
         log.info("profile %r removed", name)
         was_current = name == self._current

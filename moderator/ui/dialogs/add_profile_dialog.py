@@ -40,6 +40,7 @@ from moderator.core.profiles import (
     Profile,
     ProfileError,
     ProfileStore,
+    change_problem,
     check_account_sid,
     check_api_key_sid,
     check_profile_name,
@@ -82,20 +83,6 @@ def check_with_twilio(credentials: Credentials, base_url: str | None = None) -> 
         close = getattr(client.http_client, "close", None)
         if callable(close):
             close()
-
-
-def _save_to_store(store: ProfileStore, profile: Profile, secret: str) -> ProfileError | None:
-    """Save on a worker thread; problems come back as values (the runner only carries Twilio's)."""
-    try:
-        store.save(profile, secret)
-    except ProfileError as exc:
-        return exc
-    except OSError as exc:
-        return ProfileError(
-            f"The profile list could not be written ({exc.strerror or type(exc).__name__}).",
-            f"Check that {store.path.parent} is writable, then try again.",
-        )
-    return None
 
 
 class AddProfileDialog(QDialog):
@@ -296,7 +283,8 @@ class AddProfileDialog(QDialog):
         profile, secret, store = self.profile(), self._secret(), self._store
         started = self._runner.run(
             self._task_key,
-            lambda: _save_to_store(store, profile, secret),
+            # Problems come back as values: the runner only carries Twilio's errors.
+            lambda: change_problem(store, lambda: store.save(profile, secret)),
             self._on_saved,
             self._on_check_failed,
         )
