@@ -8,6 +8,7 @@ of its own, so one instance may serve several worker threads at once.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -348,14 +349,11 @@ class TwilioGateway:
             lambda: account.outgoing_caller_ids.page(page_size=self._page_size), None
         )
         result: dict[str, CallerId] = {}
-        for instance in numbers:
-            caller_id = self._convert(_incoming_number, instance)
-            if caller_id is not None and caller_id.phone_number not in result:
-                result[caller_id.phone_number] = caller_id
-        for instance in verified:
-            caller_id = self._convert(_verified_caller_id, instance)
-            if caller_id is not None and caller_id.phone_number not in result:
-                result[caller_id.phone_number] = caller_id
+        for instances, convert in ((numbers, _incoming_number), (verified, _verified_caller_id)):
+            for instance in instances:
+                caller_id = self._convert(convert, instance)
+                if caller_id is not None and caller_id.phone_number not in result:
+                    result[caller_id.phone_number] = caller_id
         return list(result.values())
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -520,15 +518,7 @@ def _participant(instance: Any) -> Participant:
 
 
 def _with_tracks(participant: Participant, tracks: Iterable[PublishedTrack]) -> Participant:
-    return Participant(
-        sid=participant.sid,
-        room_sid=participant.room_sid,
-        identity=participant.identity,
-        status=participant.status,
-        start_time=participant.start_time,
-        end_time=participant.end_time,
-        tracks=tuple(tracks),
-    )
+    return dataclasses.replace(participant, tracks=tuple(tracks))
 
 
 def _track(instance: Any) -> PublishedTrack:
@@ -559,22 +549,20 @@ def _incoming_number(instance: Any) -> CallerId | None:
     capabilities = instance.capabilities
     if isinstance(capabilities, dict) and not capabilities.get("voice", False):
         return None
-    number = _optional_text(instance.phone_number)
-    if not number or not number.startswith("+"):
-        return None
-    return CallerId(
-        phone_number=number,
-        friendly_name=_optional_text(instance.friendly_name) or number,
-        source=CallerIdSource.INCOMING_NUMBER,
-    )
+    return _caller_id(instance, CallerIdSource.INCOMING_NUMBER)
 
 
 def _verified_caller_id(instance: Any) -> CallerId | None:
+    return _caller_id(instance, CallerIdSource.VERIFIED_CALLER_ID)
+
+
+def _caller_id(instance: Any, source: CallerIdSource) -> CallerId | None:
+    """A number usable as From (E.164 only), named by its friendly name if it has one."""
     number = _optional_text(instance.phone_number)
     if not number or not number.startswith("+"):
         return None
     return CallerId(
         phone_number=number,
         friendly_name=_optional_text(instance.friendly_name) or number,
-        source=CallerIdSource.VERIFIED_CALLER_ID,
+        source=source,
     )
