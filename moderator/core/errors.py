@@ -342,7 +342,7 @@ def to_twilio_error(exc: BaseException) -> TwilioError:
     if isinstance(exc, requests.exceptions.RequestException):
         return _from_requests(exc)
     if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
-        return _build(_MALFORMED, code=None, status=None, twilio_message=None)
+        return malformed_response()
     return TwilioError(
         "Something unexpected went wrong while talking to Twilio.",
         action="Try again; if it keeps happening, report it with the app's log.",
@@ -368,7 +368,7 @@ def _from_bare_twilio_exception(exc: TwilioException) -> TwilioError:
     status = _as_int(getattr(response, "status_code", None))
     if response is None or status is None:
         # "Page Records can not be deserialized" and friends: a body of an unexpected shape.
-        return _build(_MALFORMED, code=None, status=None, twilio_message=None)
+        return malformed_response()
     code, message = _parse_error_body(getattr(response, "text", None))
     return _from_http(status, code, message)
 
@@ -478,7 +478,7 @@ def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
     if isinstance(
         exc, requests.exceptions.ContentDecodingError | requests.exceptions.JSONDecodeError
     ):
-        return _build(_MALFORMED, code=None, status=None, twilio_message=None)
+        return malformed_response()
     return TwilioError(
         "The request to Twilio could not be made.",
         action="Try again; if it keeps happening, report it with the app's log.",
@@ -488,25 +488,25 @@ def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
     )
 
 
+_UNCONNECTED_ERRORS = frozenset({"NewConnectionError", "NameResolutionError"})
+_UNSENT_ERRORS = _UNCONNECTED_ERRORS | {"ConnectionRefusedError"}
+"""urllib3's and the OS's names for a connection that was never made."""
+
+
 def _never_sent(exc: BaseException) -> bool:
     """True when the connection was refused or the host unknown: the request never left."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        name = type(current).__name__
-        if name in {"NewConnectionError", "NameResolutionError", "ConnectionRefusedError"}:
+        if type(current).__name__ in _UNSENT_ERRORS:
             return True
         for arg in current.args:
             if isinstance(arg, BaseException):
-                if type(arg).__name__ in {"NewConnectionError", "NameResolutionError"}:
+                if type(arg).__name__ in _UNCONNECTED_ERRORS:
                     return True
                 reason = getattr(arg, "reason", None)
-                if isinstance(reason, BaseException) and type(reason).__name__ in {
-                    "NewConnectionError",
-                    "NameResolutionError",
-                    "ConnectionRefusedError",
-                }:
+                if isinstance(reason, BaseException) and type(reason).__name__ in _UNSENT_ERRORS:
                     return True
         current = current.__cause__ or current.__context__
     return False
