@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 
-from moderator.core.phone import mask
+from moderator.core.redaction import mask_number
 
 __all__ = [
     "ErrorKind",
@@ -556,7 +556,7 @@ def _display(message: str | None) -> str:
 
 
 def _masked(text: str) -> str:
-    return _E164ISH.sub(lambda match: mask(match.group(0)), _one_line(text))
+    return _E164ISH.sub(lambda match: mask_number(match.group(0)), _one_line(text))
 
 
 def _one_line(text: str) -> str:

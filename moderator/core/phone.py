@@ -13,6 +13,8 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult, shortnumberinfo
 
+from moderator.core.redaction import mask_number
+
 __all__ = [
     "DEFAULT_REGION",
     "PhoneNumberError",
@@ -27,7 +29,6 @@ __all__ = [
 ]
 
 DEFAULT_REGION = "US"
-MASK = "•••"
 
 _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 #: Fewer digits than this after a + cannot be a number yet (phonenumbers' own minimum).
@@ -125,11 +126,11 @@ def as_you_type(text: str, region: str = DEFAULT_REGION) -> str:
 
 
 def mask(e164: str) -> str:
-    """`••• 2671`: enough for a host to tell guests apart, not enough to leak the number."""
-    digits = "".join(ch for ch in e164 if ch.isdecimal())
-    if len(digits) < 7:  # too short to show any part of it safely
-        return MASK
-    return f"{MASK} {digits[-4:]}"
+    """`••• 2671`: enough for a host to tell guests apart, not enough to leak the number.
+
+    The one masking rule lives in `redaction`, so the screen, the journal and error text agree.
+    """
+    return mask_number(e164)
 
 
 def region_of(e164: str) -> str | None:
