@@ -169,6 +169,7 @@ class SandboxApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         wall_time, perf_time = time.time(), time.perf_counter()
         request = Request(environ)
+        self.request_log.arrived(request.method, request.path)
         response = self._respond(request)
         self.request_log.append(
             RequestRecord(

@@ -32,11 +32,31 @@ class RequestLog:
     def __init__(self, maxlen: int = 10_000) -> None:
         self._lock = threading.Lock()
         self._records: deque[RequestRecord] = deque(maxlen=maxlen)
+        self._in_flight: list[tuple[str, str]] = []
+
+    def arrived(self, method: str, path: str) -> None:
+        """Note a request the server has received but not answered yet."""
+        with self._lock:
+            self._in_flight.append((method, path))
+
+    def in_flight(self, method: str | None = None, path_contains: str | None = None) -> int:
+        """How many matching requests are being handled right now (e.g. held by latency).
+
+        Lets a test act "while the request is in flight" without guessing at thread timing.
+        """
+        with self._lock:
+            return sum(
+                1
+                for m, p in self._in_flight
+                if (method is None or m == method) and (path_contains is None or path_contains in p)
+            )
 
     def append(self, record: RequestRecord) -> None:
         """Add a record (the server does this once a request is answered)."""
         with self._lock:
             self._records.append(record)
+            if (record.method, record.path) in self._in_flight:
+                self._in_flight.remove((record.method, record.path))
 
     def entries(self) -> list[RequestRecord]:
         """A snapshot of the records, in order of completion."""

@@ -202,6 +202,7 @@ def test_restart_right_after_dial_adopts_the_call(
     qtbot.waitUntil(lambda: first.room_names() == ["standup"])
     sandbox.controls.latency_ms = 400
     dial_id = first.session.dial(dial_request(room))
+    qtbot.waitUntil(lambda: sandbox.request_log.in_flight("POST", CALLS_PATH) == 1)
     first.session.stop(wait_ms=0)  # gone before Twilio answered
     qtbot.waitUntil(lambda: len(sandbox.world.calls()) == 1, timeout=5000)
     sandbox.controls.latency_ms = 0
