@@ -3,7 +3,8 @@
 Prints `PAINTED <time.time()>` on stdout the moment the window has painted what counts as
 "started", then quits. `app`: `room-moderator --sandbox` (the real `main()`), with the rooms pane
 painted with its first rows; the in-process sandbox gets the benchmark's latency so the first
-rooms list costs a realistic round trip. `bare`: an empty QMainWindow, painted once.
+rooms list costs a realistic round trip. `bare`: an empty QMainWindow, painted once. `import`:
+only `import moderator.ui.app` (for the breakdown).
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ def run_app(latency_ms: float) -> int:
     from moderator.ui.main_window import MainWindow
     from moderator.ui.sandbox_runner import SandboxRunner
 
-    app_module.SandboxRunner = partial(  # type: ignore[misc]
-        SandboxRunner, demo=True, latency_ms=int(latency_ms)
+    # The app's own in-process sandbox, with the benchmark's latency on every request.
+    app_module.SandboxRunner = partial(  # type: ignore[attr-defined, assignment]
+        SandboxRunner, latency_ms=int(latency_ms)
     )
     real_build_window = app_module.build_window
     keep: list[Any] = []
@@ -79,12 +81,22 @@ def run_app(latency_ms: float) -> int:
         keep.append(watch)
         return window
 
-    app_module.build_window = build_window  # type: ignore[assignment]
+    app_module.build_window = build_window
     return app_module.main(["--sandbox"])
+
+
+def run_import() -> int:
+    """Only import the app's entry module: how much of startup is Python importing code."""
+    import moderator.ui.app  # noqa: F401
+
+    print(f"PAINTED {time.time():.6f}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "bare":
         sys.exit(run_bare())
+    if mode == "import":
+        sys.exit(run_import())
     sys.exit(run_app(float(sys.argv[2]) if len(sys.argv) > 2 else 150.0))
