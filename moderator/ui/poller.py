@@ -114,6 +114,23 @@ class PollJob:
     cost: float = 1.0
     purpose: str = ""  # "selected", "guests", "count", "new", "refresh", "live", "settled"
 
+    @classmethod
+    def participants(cls, room_sid: str, purpose: str) -> PollJob:
+        """Read a room's connected participants."""
+        return cls(JobKind.PARTICIPANTS, participants_key(room_sid), room_sid, purpose=purpose)
+
+    @classmethod
+    def tracks(cls, room_sid: str, participant_sid: str, purpose: str) -> PollJob:
+        """Read one participant's published tracks."""
+        return cls(
+            JobKind.TRACKS, tracks_key(participant_sid), room_sid, participant_sid, purpose=purpose
+        )
+
+    @classmethod
+    def call(cls, call_sid: str, purpose: str) -> PollJob:
+        """Fetch one call."""
+        return cls(JobKind.CALL, call_key(call_sid), target=call_sid, purpose=purpose)
+
 
 @dataclass(slots=True)
 class TokenBucket:
@@ -185,8 +202,7 @@ class PollPlanner:
 
     def request_now(self, *keys: str) -> None:
         """Make these jobs due at the next tick (refresh clicked, an action just changed things)."""
-        for key in keys:
-            self._last_start.pop(key, None)
+        self.forget(keys)
 
     def forget(self, keys: Iterable[str]) -> None:
         """Drop history of things that are gone (ended rooms, left participants)."""
@@ -256,15 +272,7 @@ class PollPlanner:
         # 2. The selected room's participants: what the host is looking at.
         selected = context.selected_room
         if selected is not None:
-            consider(
-                PollJob(
-                    JobKind.PARTICIPANTS,
-                    participants_key(selected),
-                    room_sid=selected,
-                    purpose="selected",
-                ),
-                s.selected_interval_s,
-            )
+            consider(PollJob.participants(selected, "selected"), s.selected_interval_s)
 
         # 3. The app's calls that are still ringing or joining, then settled ones.
         live = list(context.live_calls)
@@ -282,12 +290,7 @@ class PollPlanner:
             if call.settled and not call.fetch:
                 continue
             consider(
-                PollJob(
-                    JobKind.CALL,
-                    call_key(call.call_sid),
-                    target=call.call_sid,
-                    purpose="missing" if call.fetch else "live",
-                ),
+                PollJob.call(call.call_sid, "missing" if call.fetch else "live"),
                 None if call.fetch else s.live_call_interval_s,
             )
 
@@ -296,39 +299,17 @@ class PollPlanner:
             for participant_sid in context.tracks_missing():
                 if not self._bucket.has(1.0):
                     break
-                consider(
-                    PollJob(
-                        JobKind.TRACKS,
-                        tracks_key(participant_sid),
-                        room_sid=selected,
-                        target=participant_sid,
-                        purpose="new",
-                    ),
-                    None,
-                )
+                consider(PollJob.tracks(selected, participant_sid, "new"), None)
 
         # 5. Other rooms where a phone guest of ours is on its way in or in the room.
         for room_sid in context.guest_rooms:
             if room_sid == selected:
                 continue
-            if consider(
-                PollJob(
-                    JobKind.PARTICIPANTS,
-                    participants_key(room_sid),
-                    room_sid=room_sid,
-                    purpose="guests",
-                ),
-                s.guest_room_interval_s,
-            ):
+            if consider(PollJob.participants(room_sid, "guests"), s.guest_room_interval_s):
                 self._last_count[room_sid] = now
 
         for call in settled:
-            consider(
-                PollJob(
-                    JobKind.CALL, call_key(call.call_sid), target=call.call_sid, purpose="settled"
-                ),
-                s.settled_call_interval_s,
-            )
+            consider(PollJob.call(call.call_sid, "settled"), s.settled_call_interval_s)
 
         # 6. Round-robin counts of the other rooms, from their own allowance.
         if self._counts.has(1.0) and self._bucket.has(1.0):
@@ -336,13 +317,7 @@ class PollPlanner:
                 context.room_sids, selected, planned, in_flight, now - s.other_rooms_interval_s
             )
             if stalest_room is not None and consider(
-                PollJob(
-                    JobKind.PARTICIPANTS,
-                    participants_key(stalest_room),
-                    room_sid=stalest_room,
-                    purpose="count",
-                ),
-                None,
+                PollJob.participants(stalest_room, "count"), None
             ):
                 self._counts.take(1.0)
                 self._last_count[stalest_room] = now
@@ -356,14 +331,7 @@ class PollPlanner:
                 if stalest is None or read_at < stalest[1]:
                     stalest = (participant_sid, read_at)
             if stalest is not None and consider(
-                PollJob(
-                    JobKind.TRACKS,
-                    tracks_key(stalest[0]),
-                    room_sid=selected,
-                    target=stalest[0],
-                    purpose="refresh",
-                ),
-                None,
+                PollJob.tracks(selected, stalest[0], "refresh"), None
             ):
                 self._track_refresh.take(1.0)
         return jobs
