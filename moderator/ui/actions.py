@@ -89,50 +89,40 @@ class Actions(QObject):
 
     def build_menus(self, menubar: QMenuBar, profile_actions: Sequence[QAction] = ()) -> None:
         """Fill the menu bar: File (profile actions, Quit), Room, Participant, View, Help."""
-        file_menu = menubar.addMenu("&File")
-        for action in profile_actions:
-            file_menu.addAction(action)
-        if profile_actions:
-            file_menu.addSeparator()
-        file_menu.addAction(self.quit)
-
-        room_menu = menubar.addMenu("&Room")
-        room_menu.addAction(self.new_room)
-        room_menu.addAction(self.end_room)
-        room_menu.addSeparator()
-        room_menu.addAction(self.next_room)
-        room_menu.addAction(self.previous_room)
-        room_menu.addSeparator()
-        room_menu.addAction(self.refresh)
-
-        participant_menu = menubar.addMenu("&Participant")
-        participant_menu.addAction(self.dial)
-        participant_menu.addAction(self.redial)
-        participant_menu.addAction(self.remove)
-        participant_menu.addSeparator()
-        participant_menu.addAction(self.reveal)
-
-        view_menu = menubar.addMenu("&View")
-        view_menu.addAction(self.scope_this_room)
-        view_menu.addAction(self.scope_all_rooms)
-        view_menu.addSeparator()
-        view_menu.addAction(self.notifications)
-
-        help_menu = menubar.addMenu("&Help")
-        help_menu.addAction(self.sandbox_cheat_sheet)
-        help_menu.addAction(self.about)
+        profile_part: list[QAction | None] = [*profile_actions, None] if profile_actions else []
+        _fill(menubar.addMenu("&File"), [*profile_part, self.quit])
+        _fill(
+            menubar.addMenu("&Room"),
+            [
+                self.new_room,
+                self.end_room,
+                None,
+                self.next_room,
+                self.previous_room,
+                None,
+                self.refresh,
+            ],
+        )
+        self.participant_context_menu(menubar.addMenu("&Participant"))
+        _fill(
+            menubar.addMenu("&View"),
+            [self.scope_this_room, self.scope_all_rooms, None, self.notifications],
+        )
+        _fill(menubar.addMenu("&Help"), [self.sandbox_cheat_sheet, self.about])
 
     def participant_context_menu(self, parent: QMenu) -> None:
-        """Fill a roster context menu with the participant commands."""
-        parent.addAction(self.dial)
-        parent.addAction(self.redial)
-        parent.addAction(self.remove)
-        parent.addSeparator()
-        parent.addAction(self.reveal)
+        """Fill a roster context menu (and the Participant menu) with the participant commands."""
+        _fill(parent, [self.dial, self.redial, self.remove, None, self.reveal])
 
     def room_context_menu(self, parent: QMenu) -> None:
         """Fill a rooms-table context menu with the room commands."""
-        parent.addAction(self.new_room)
-        parent.addAction(self.end_room)
-        parent.addSeparator()
-        parent.addAction(self.refresh)
+        _fill(parent, [self.new_room, self.end_room, None, self.refresh])
+
+
+def _fill(menu: QMenu, entries: Sequence[QAction | None]) -> None:
+    """Add `entries` to `menu` in order; None stands for a separator."""
+    for entry in entries:
+        if entry is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(entry)
