@@ -1,15 +1,20 @@
-"""Test-wide settings: headless Qt, and the in-process sandbox fixture every layer's tests share."""
+"""Test-wide settings: headless Qt, and the fixtures every layer's tests share (the in-process
+sandbox, a throwaway config folder, an in-memory keyring)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from moderator.sandbox.clock import ManualClock  # Qt-free: safe before the line below
+# Qt-free imports: safe before the line below.
+from moderator.core.paths import CONFIG_DIR_ENV
+from moderator.sandbox.clock import ManualClock
 from moderator.sandbox.server import SandboxOptions, SandboxServer
+from tests.keyring_memory import MemoryKeyring, installed
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -53,3 +58,19 @@ def sandbox(sandbox_factory: SandboxFactory) -> SandboxServer:
     """A started sandbox on a ManualClock with a fixed seed (advance time with
     `sandbox.clock.advance(seconds)`), stopped at teardown."""
     return sandbox_factory()
+
+
+@pytest.fixture
+def isolated_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app's config folder at a fresh temporary folder."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An empty in-memory keyring installed as keyring's backend for one test."""
+    with installed(MemoryKeyring()) as backend:
+        assert isinstance(backend, MemoryKeyring)
+        yield backend
