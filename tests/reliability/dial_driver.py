@@ -2,8 +2,9 @@
 
 The crash tests start this, SIGKILL it at a chosen moment, and start a fresh Session on the same
 journal. It reads its settings as one JSON line on stdin (so no secret shows in `ps`), takes the
-journal's folder from ROOM_MODERATOR_DATA_DIR like the app does, prints {"dial_id": …} once the
-dial is recorded and its request started, then runs the event loop until killed.
+journal's folder from ROOM_MODERATOR_DATA_DIR like the app does, dials (the journal row is
+written before the request goes out), prints {"dial_id": …} for whoever is reading, then runs
+the event loop until killed.
 """
 
 from __future__ import annotations
