@@ -30,6 +30,7 @@ from tests.reliability.recorder import RECORD_ENV, Observation, RunRecord  # noq
 
 DEFAULT_OUTPUT = ROOT / "docs" / "RELIABILITY.md"
 TESTS = "tests/reliability"
+TESTED_PATHS = ("moderator", "tests", "tools", "main.py", "pyproject.toml")
 COMMAND = "python tools/reliability_report.py"
 SECTION_ORDER = ("Bad input", "Faults", "Crash recovery and reconciliation", "Secrets")
 SECTION_INTRO = {
@@ -56,7 +57,7 @@ def run_tests(record: Path, extra: Sequence[str]) -> int:
 
 
 def git_revision() -> str:
-    """Short commit id, with "+ local changes" when the tree differs from it."""
+    """Short commit id, with "+ local changes" when the tested code differs from it."""
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -66,7 +67,8 @@ def git_revision() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # Only what the tests exercise: unrelated work in progress (bench/, docs/) is noise.
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", *TESTED_PATHS],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -45,6 +45,13 @@ BAD_DIALS = [
 ]
 
 
+def shown(value: str) -> str:
+    """repr, with long runs of one character written the way a person would."""
+    if len(value) > 40 and len(set(value)) == 1:
+        return f"{value[0]!r} × {len(value)}"
+    return repr(value)
+
+
 def phone_rows(h: Harness) -> int:
     return sum(1 for row in h.roster.rows() if row.kind is GuestKind.PHONE)
 
@@ -84,7 +91,7 @@ def test_bad_dial_changes_nothing(
         assert number not in message and number not in context
     reliability.record(
         case=f"{case} (Session.dial)",
-        produced_by=f"Session.dial with {', '.join(f'{k}={v!r}' for k, v in changes.items())}",
+        produced_by=f"Session.dial with {', '.join(f'{k}={shown(v)}' for k, v in changes.items())}",
         outcome=f"refused: “{message}” ({error.action}); 0 POSTs, 0 journal rows, "  # type: ignore[attr-defined]
         "0 roster rows",
     )
