@@ -44,6 +44,7 @@ SECTION = "Crash recovery and reconciliation"
 
 DRIVER = Path(__file__).with_name("dial_driver.py")
 NUMBER = "+14155552671"
+BUSY_NUMBER = "+14155551111"  # the sandbox's callee for numbers ending 1111 is busy
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
@@ -72,11 +73,11 @@ class HoldCreateCall:
 
 
 @pytest.fixture
-def app_process(tmp_path: Path) -> Iterator[Callable[[SandboxServer, str], subprocess.Popen[str]]]:
+def app_process(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     """Start dial_driver.py against a sandbox; any process left running is killed at teardown."""
     started: list[subprocess.Popen[str]] = []
 
-    def start(sandbox: SandboxServer, room_sid: str) -> subprocess.Popen[str]:
+    def start(sandbox: SandboxServer, room_sid: str, number: str = NUMBER) -> subprocess.Popen[str]:
         env = dict(os.environ)
         env.update(
             {
@@ -105,7 +106,7 @@ def app_process(tmp_path: Path) -> Iterator[Callable[[SandboxServer, str], subpr
                     "secret": creds.api_key_secret,
                     "room_sid": room_sid,
                     "room_name": "standup",
-                    "number": NUMBER,
+                    "number": number,
                     "label": "Alice",
                     "identity": "phone-alice",
                     "caller_id": CALLER_ID,
@@ -155,7 +156,7 @@ def test_sigkill_right_after_dial_is_taken_back(
     sandbox: SandboxServer,
     sessions: SessionFactory,
     tmp_path: Path,
-    app_process: Callable[[SandboxServer, str], subprocess.Popen[str]],
+    app_process: Callable[..., subprocess.Popen[str]],
     reliability: Recorder,
 ) -> None:
     room = sandbox.world.create_room("standup")
@@ -183,12 +184,53 @@ def test_sigkill_right_after_dial_is_taken_back(
     )
 
 
+def test_call_that_ended_while_the_app_was_dead_gets_its_final_status(
+    qtbot: QtBot,
+    sandbox: SandboxServer,
+    sessions: SessionFactory,
+    tmp_path: Path,
+    app_process: Callable[..., subprocess.Popen[str]],
+    reliability: Recorder,
+) -> None:
+    room = sandbox.world.create_room("standup")
+    process = app_process(sandbox, room, number=BUSY_NUMBER)
+    wait_for(lambda: sandbox.request_log.count("POST", CALLS_PATH) == 1, what="the create-call")
+    kill(process)
+    sandbox.clock.advance(10)  # the callee's line is busy; the call ends with nobody watching
+    (call,) = sandbox.world.calls()
+    assert call.status == "busy"
+    journal_path = tmp_path / "data" / "journal.sqlite3"
+    with Journal(journal_path) as journal:
+        (left,) = journal.entries()
+    assert not left.status.is_final
+
+    h = sessions(sandbox, journal_path)
+    h.session.select_room(room)
+    qtbot.waitUntil(lambda: status_of(h, left.dial_id) is GuestStatus.BUSY, timeout=15_000)
+    guest = h.session.book.get(left.dial_id)
+    assert guest is not None and guest.call_sid == call.sid
+    with Journal(journal_path) as journal:
+        entry = journal.get(left.dial_id)
+        assert journal.unfinished() == []
+    assert entry is not None and entry.status is GuestStatus.BUSY and entry.ended_at is not None
+    assert sandbox.request_log.count("POST", CALLS_PATH) == 1
+    journal_check = check_journal(journal_path, sandbox, clicks=1)
+    reliability.record(
+        case="Call that ended while the app was dead",
+        produced_by="separate process dials a busy number and is SIGKILLed; the call ends; a "
+        "new Session on the same journal",
+        outcome=f"journal after the kill: “{left.status.value}”; the new session fetched the "
+        f"call and recorded its final status “{entry.status.value}” ({entry.end_reason}); "
+        f"nothing left unfinished, 0 new POSTs; {journal_check.summary()}",
+    )
+
+
 def test_sigkill_while_the_create_call_is_in_flight_is_taken_back(
     qtbot: QtBot,
     sandbox: SandboxServer,
     sessions: SessionFactory,
     tmp_path: Path,
-    app_process: Callable[[SandboxServer, str], subprocess.Popen[str]],
+    app_process: Callable[..., subprocess.Popen[str]],
     reliability: Recorder,
 ) -> None:
     hold = HoldCreateCall(sandbox.app)
