@@ -32,6 +32,9 @@ class Actions(QObject):
         # File
         self.quit = self._make("&Quit", None, ["Ctrl+Q"])
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.preferences = self._make("&Preferences…", None, [])
+        self.preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self._set_shortcuts(self.preferences, _standard_keys(QKeySequence.StandardKey.Preferences))
         # Room
         self.refresh = self._make("&Refresh now", "refresh", ["F5", "Ctrl+R"])
         self.new_room = self._make("&Create room…", "room-add", ["Ctrl+N"])
@@ -44,6 +47,7 @@ class Actions(QObject):
         self.redial = self._make("Re&dial", "redial", ["Ctrl+Shift+D"])
         self.reveal = self._make("Re&veal number", "reveal", ["Ctrl+Shift+V"])
         self.reveal.setCheckable(True)
+        self.show_timeline = self._make("Show &timeline…", None, [])
         # View
         self.scope_group = QActionGroup(self)
         self.scope_group.setExclusive(True)
@@ -56,6 +60,7 @@ class Actions(QObject):
         self.notifications = self._make("Desktop &notifications", None, [])
         self.notifications.setCheckable(True)
         self.notifications.setChecked(True)
+        self.history = self._make("Call &history…", None, ["Ctrl+H"])
         # Help
         self.sandbox_cheat_sheet = self._make("&Sandbox phone numbers", None, [])
         self.about = self._make("&About Room Moderator", "about", [])
@@ -78,6 +83,11 @@ class Actions(QObject):
         action.setStatusTip(_tooltip(text, keys))
         return action
 
+    def _set_shortcuts(self, action: QAction, keys: list[QKeySequence]) -> None:
+        action.setShortcuts(keys)
+        action.setToolTip(_tooltip(action.text(), keys))
+        action.setStatusTip(_tooltip(action.text(), keys))
+
     def set_icon(self, action: QAction, icon: QIcon) -> None:
         """Swap an action's icon (used when Remove becomes "Cancel call" / "Hang up")."""
         action.setIcon(icon)
@@ -90,7 +100,7 @@ class Actions(QObject):
     def build_menus(self, menubar: QMenuBar, profile_actions: Sequence[QAction] = ()) -> None:
         """Fill the menu bar: File (profile actions, Quit), Room, Participant, View, Help."""
         profile_part: list[QAction | None] = [*profile_actions, None] if profile_actions else []
-        _fill(menubar.addMenu("&File"), [*profile_part, self.quit])
+        _fill(menubar.addMenu("&File"), [*profile_part, self.preferences, None, self.quit])
         _fill(
             menubar.addMenu("&Room"),
             [
@@ -106,17 +116,36 @@ class Actions(QObject):
         self.participant_context_menu(menubar.addMenu("&Participant"))
         _fill(
             menubar.addMenu("&View"),
-            [self.scope_this_room, self.scope_all_rooms, None, self.notifications],
+            [
+                self.scope_this_room,
+                self.scope_all_rooms,
+                None,
+                self.notifications,
+                None,
+                self.history,
+            ],
         )
         _fill(menubar.addMenu("&Help"), [self.sandbox_cheat_sheet, self.about])
 
     def participant_context_menu(self, parent: QMenu) -> None:
         """Fill a roster context menu (and the Participant menu) with the participant commands."""
-        _fill(parent, [self.dial, self.redial, self.remove, None, self.reveal])
+        _fill(
+            parent,
+            [self.dial, self.redial, self.remove, None, self.reveal, None, self.show_timeline],
+        )
 
     def room_context_menu(self, parent: QMenu) -> None:
         """Fill a rooms-table context menu with the room commands."""
         _fill(parent, [self.new_room, self.end_room, None, self.refresh])
+
+
+def _standard_keys(key: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """The platform's keys for `key` plus Ctrl+, (Linux desktops often define none)."""
+    keys = list(QKeySequence.keyBindings(key))
+    fallback = QKeySequence("Ctrl+,")
+    if all(k != fallback for k in keys):
+        keys.append(fallback)
+    return keys
 
 
 def _fill(menu: QMenu, entries: Sequence[QAction | None]) -> None:

@@ -92,6 +92,9 @@ class AppContext(QObject):
             return Session(
                 self.sandbox.credentials(),
                 base_url=self.sandbox.base_url,
+                # The sandbox forgets its calls when the app quits, so its journal does too; it
+                # still gives the sandbox a call history and exports to try.
+                journal=Journal.in_memory(),
                 settings=self.settings,
                 parent=parent,
             )

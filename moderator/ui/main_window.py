@@ -38,6 +38,8 @@ from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
 from moderator.ui.dialogs.dial_dialog import DialDialog
+from moderator.ui.dialogs.history_dialog import HistoryDialog
+from moderator.ui.dialogs.preferences_dialog import PreferencesDialog
 from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogModel
 from moderator.ui.models.rooms_model import RoomRow, RoomsModel
 from moderator.ui.models.roster_model import RosterModel
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         #: A room to select as soon as it is listed (one the host just created).
         self._room_to_select = ""
         self._dial_dialog: DialDialog | None = None
+        self._history_dialog: HistoryDialog | None = None
 
         self.commands = Actions(self)
         self.rooms_model = RoomsModel(self)
@@ -197,6 +200,9 @@ class MainWindow(QMainWindow):
         self.notifier.activated.connect(self._raise_window)
         a.about.triggered.connect(self.show_about)
         a.sandbox_cheat_sheet.triggered.connect(self.show_sandbox_cheat_sheet)
+        a.history.triggered.connect(lambda: self.open_history_dialog())
+        a.show_timeline.triggered.connect(self.show_timeline_current)
+        a.preferences.triggered.connect(self.open_preferences_dialog)
         self.roster_pane.view.doubleClicked.connect(lambda _index: self._reveal_toggle_current())
 
     # -- session -------------------------------------------------------------------------------
@@ -247,6 +253,9 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         if self._dial_dialog is not None:
             self._dial_dialog.reject()
+        if self._history_dialog is not None:  # it reads the old session's journal, now closed
+            self._history_dialog.close()
+            self._history_dialog = None
         self._caller_ids = []
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
@@ -344,6 +353,8 @@ class MainWindow(QMainWindow):
         self._apply_log_filter()
         if self._session is not None:
             self._session.select_room(sid)
+        if self._history_dialog is not None:
+            self._history_dialog.set_room(sid, room.room.unique_name if room is not None else "")
         self._update_actions()
 
     def open_create_room_dialog(self) -> None:
@@ -550,6 +561,9 @@ class MainWindow(QMainWindow):
         a.reveal.blockSignals(True)
         a.reveal.setChecked(row is not None and self.roster_model.is_revealed(row.key))
         a.reveal.blockSignals(False)
+        has_journal = self._session is not None and self._session.journal is not None
+        a.history.setEnabled(has_journal)
+        a.show_timeline.setEnabled(has_journal and row is not None and row.dial_id is not None)
 
     # -- view ----------------------------------------------------------------------------------
     def _apply_log_filter(self) -> None:
@@ -569,6 +583,61 @@ class MainWindow(QMainWindow):
     def _set_notifications(self, on: bool) -> None:
         self._settings.notifications_enabled = on
         self.notifier.set_enabled(on)
+
+    # -- call history and preferences ----------------------------------------------------------
+    def open_history_dialog(self, dial_id: str | None = None) -> HistoryDialog | None:
+        """Call history… (Ctrl+H): one window per session, raised if already open."""
+        session = self._session
+        if session is None or session.journal is None:
+            return None
+        dialog = self._history_dialog
+        if dialog is None:
+            dialog = HistoryDialog(session.journal, parent=self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            session.events.connect(dialog.on_events)
+            dialog.finished.connect(lambda _result: self._history_dialog_closed(dialog))
+            self._history_dialog = dialog
+            room = self.rooms_pane.selected_room()
+            dialog.set_room(self.rooms_pane.selected_sid(), room.room.unique_name if room else "")
+            dialog.show()
+        else:  # already open, maybe behind the main window: bring it up to date and to the front
+            dialog.refresh()
+            dialog.raise_()
+            dialog.activateWindow()
+        if dial_id is not None:
+            dialog.show_dial(dial_id)
+        return dialog
+
+    def _history_dialog_closed(self, dialog: HistoryDialog) -> None:
+        if self._history_dialog is dialog:
+            self._history_dialog = None
+
+    def show_timeline_current(self) -> HistoryDialog | None:
+        """Show timeline… on a phone guest: the call history with that guest selected."""
+        row = self.roster_pane.current_row()
+        if row is None or row.dial_id is None:
+            return None
+        return self.open_history_dialog(row.dial_id)
+
+    def open_preferences_dialog(self) -> PreferencesDialog:
+        """Preferences… : on OK, save and apply at once (polling, notifications, country)."""
+        dialog = PreferencesDialog(self._settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply_preferences(dialog))
+        dialog.open()
+        return dialog
+
+    def _apply_preferences(self, dialog: PreferencesDialog) -> None:
+        dialog.apply_to(self._settings)
+        if self._session is not None:
+            self._session.apply_settings(self._settings)
+        self.commands.notifications.setChecked(self._settings.notifications_enabled)
+        self._set_notifications(self._settings.notifications_enabled)
+        if self._settings_store is not None:
+            try:
+                self._settings_store.save(self._settings)
+            except OSError as exc:
+                self.show_error(f"Preferences apply now but could not be saved: {exc}")
 
     def _raise_window(self) -> None:
         self.showNormal()
