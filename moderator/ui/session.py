@@ -277,6 +277,22 @@ class Session(QObject):
     def settings(self) -> PollSettings:
         return self._settings
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Take the host's new refresh intervals (Preferences) from the next tick on.
+
+        Only the intervals change: the read budgets and the planner's history stay, so a change
+        never causes a burst of reads nor forgets what is already due.
+        """
+        fresh = PollSettings.from_settings(settings)
+        self._settings = replace(
+            self._settings,
+            rooms_interval_s=fresh.rooms_interval_s,
+            selected_interval_s=fresh.selected_interval_s,
+            live_call_interval_s=fresh.live_call_interval_s,
+            other_rooms_interval_s=fresh.other_rooms_interval_s,
+        )
+        self._planner.settings = self._settings
+
     @property
     def planner(self) -> PollPlanner:
         return self._planner

@@ -78,6 +78,11 @@ def _regions() -> list[tuple[str, str]]:
     return entries
 
 
+def region_choices() -> list[tuple[str, str]]:
+    """The country picker's (text, region) entries; Preferences lists the very same ones."""
+    return _regions()
+
+
 def caller_id_text(caller_id: CallerId) -> str:
     """ "+1 415-555-0100 — Main line (number)": what the caller-ID picker shows."""
     kind = "number" if caller_id.source is CallerIdSource.INCOMING_NUMBER else "verified"
