@@ -17,16 +17,18 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends import chainer, fail, null
+from typing import TYPE_CHECKING
 
 from moderator.core.credentials import Credentials
 from moderator.core.jsonfile import UnreadableFile, read_json, write_json_atomic
 from moderator.core.paths import config_dir
+
+if TYPE_CHECKING:
+    # keyring (with its backends and their dependencies) costs tens of milliseconds to import and
+    # only saved profiles need it, so it is imported where used: the sandbox starts without it.
+    import keyring.backend
 
 log = logging.getLogger(__name__)
 
@@ -231,22 +233,30 @@ def _keyring_advice(problem: KeyringProblem) -> tuple[str, str]:
     return message, action + " The local sandbox works without one."
 
 
-_KEYRING_FAILURES: tuple[type[BaseException], ...] = (keyring.errors.KeyringError, OSError)
-try:  # SecretService backend errors that keyring does not always wrap
-    import secretstorage.exceptions
+@cache
+def _keyring_failures() -> tuple[type[BaseException], ...]:
+    """What a keyring call may raise when the keyring is unusable (imported on first use)."""
+    import keyring.errors
 
-    _KEYRING_FAILURES += (secretstorage.exceptions.SecretStorageException,)
-except ImportError:  # pragma: no cover - not on Linux
-    pass
-try:
-    from jeepney.wrappers import DBusErrorResponse  # type: ignore[import-untyped]
+    failures: tuple[type[BaseException], ...] = (keyring.errors.KeyringError, OSError)
+    try:  # SecretService backend errors that keyring does not always wrap
+        import secretstorage.exceptions
 
-    _KEYRING_FAILURES += (DBusErrorResponse,)
-except ImportError:  # pragma: no cover - not on Linux
-    pass
+        failures += (secretstorage.exceptions.SecretStorageException,)
+    except ImportError:  # pragma: no cover - not on Linux
+        pass
+    try:
+        from jeepney.wrappers import DBusErrorResponse  # type: ignore[import-untyped]
+
+        failures += (DBusErrorResponse,)
+    except ImportError:  # pragma: no cover - not on Linux
+        pass
+    return failures
 
 
 def _classify(exc: BaseException) -> KeyringProblem:
+    import keyring.errors
+
     if isinstance(exc, keyring.errors.KeyringLocked):
         return KeyringProblem.LOCKED
     if type(exc).__name__ in {"LockedException", "PromptDismissedException"}:
@@ -272,6 +282,8 @@ def _is_secure(backend: keyring.backend.KeyringBackend) -> bool:
     The fail and null backends store nothing; a chainer with nothing to chain is one of them; and
     keyring itself calls any backend with priority below 1 "not recommended".
     """
+    from keyring.backends import chainer, fail, null
+
     if isinstance(backend, fail.Keyring | null.Keyring):
         return False
     if isinstance(backend, chainer.ChainerBackend):
@@ -326,6 +338,8 @@ class ProfileStore:
 
     def keyring_backend(self) -> keyring.backend.KeyringBackend:
         """The usable keyring backend, or `KeyringUnavailable`."""
+        import keyring
+
         try:
             backend = self._backend if self._backend is not None else keyring.get_keyring()
         except Exception as exc:  # keyring's own initialisation can fail in many ways
@@ -455,16 +469,18 @@ class ProfileStore:
     def _get_secret(self, backend: keyring.backend.KeyringBackend, name: str) -> str | None:
         try:
             return backend.get_password(self.service, name)
-        except _KEYRING_FAILURES as exc:
+        except _keyring_failures() as exc:
             raise _unavailable(exc) from None
 
     def _set_secret(self, backend: keyring.backend.KeyringBackend, name: str, secret: str) -> None:
         try:
             backend.set_password(self.service, name, secret)
-        except _KEYRING_FAILURES as exc:
+        except _keyring_failures() as exc:
             raise _unavailable(exc, secret) from None
 
     def _delete_secret(self, backend: keyring.backend.KeyringBackend, name: str) -> None:
+        import keyring.errors
+
         try:
             backend.delete_password(self.service, name)
         except keyring.errors.PasswordDeleteError:
@@ -473,7 +489,7 @@ class ProfileStore:
                 raise KeyringUnavailable(
                     KeyringProblem.FAILED, "PasswordDeleteError with the entry still present"
                 ) from None
-        except _KEYRING_FAILURES as exc:
+        except _keyring_failures() as exc:
             raise _unavailable(exc) from None
 
     def _undo_secret(
