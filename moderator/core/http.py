@@ -20,6 +20,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from moderator.core.credentials import Credentials
+from moderator.core.log_masking import mask_numbers_in
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -35,6 +36,7 @@ DEFAULT_TIMEOUT_S = 10.0
 _TWILIO_DOMAIN = "twilio.com"
 
 _logger = logging.getLogger(__name__)
+mask_numbers_in()  # the SDK logs query strings (To=…) through `_logger`, urllib3 full URLs
 
 
 def is_twilio_url(url: str) -> bool:
