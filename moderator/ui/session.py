@@ -183,6 +183,7 @@ class Session(QObject):
         self._selected: str | None = None
         self._caller_ids: list[CallerId] = []
         self._caller_ids_loaded = False
+        self._caller_ids_after_rooms = False
         self._dial_by_request: dict[str, str] = {}
         self._dial_timeouts: dict[str, int] = {}
         self._cancel_when_created: set[str] = set()
@@ -235,10 +236,15 @@ class Session(QObject):
                 ]
             )
         self._emit_connection(force=True)
-        self.load_caller_ids()
         self._poll_timer.start()
         self._second_timer.start()
+        # The rooms list is what the host waits for, so its request goes out first and alone; the
+        # caller IDs (whose first request imports the SDK's whole Api v2010: tens of ms of CPU)
+        # follow once it is answered instead of slowing it down.
+        self._caller_ids_after_rooms = True
         self._tick()
+        if not self._runner.in_flight(ROOMS_KEY):
+            self._rooms_answered()
 
     def stop(self, wait_ms: int = 100) -> None:
         """Stop polling and drop late results; in-flight requests finish on their own."""
@@ -389,6 +395,16 @@ class Session(QObject):
             self._on_caller_ids_error,
         )
 
+    def _rooms_answered(self) -> None:
+        """The first rooms poll came back (either way): now load the caller IDs start() left."""
+        if self._caller_ids_after_rooms:
+            self._caller_ids_after_rooms = False
+            QTimer.singleShot(0, self, self._load_caller_ids_if_running)
+
+    def _load_caller_ids_if_running(self) -> None:
+        if self.running:
+            self.load_caller_ids()
+
     def _on_caller_ids(self, caller_ids: list[CallerId]) -> None:
         self._caller_ids = list(caller_ids)
         self._caller_ids_loaded = True
@@ -516,6 +532,8 @@ class Session(QObject):
 
     def _poll_failed(self, job: PollJob) -> Callable[[TwilioError], None]:
         def failed(error: TwilioError) -> None:
+            if job.kind is JobKind.ROOMS:
+                self._rooms_answered()
             if self._monitor.failed(error, self._mono()):
                 self._emit_connection()
                 if self._monitor.kind is ConnectionKind.AUTH_REJECTED:
@@ -557,6 +575,7 @@ class Session(QObject):
             )
 
     def _on_rooms(self, rooms: list[Room]) -> None:
+        self._rooms_answered()
         self._poll_succeeded()
         self._rooms_pages = max(1, -(-len(rooms) // 100))
         fresh = {room.sid: room for room in rooms if room.in_progress}
