@@ -117,6 +117,8 @@ class PhoneGuest:
     call_ended_at: datetime | None = None
     call_duration_s: int | None = None
     removal_requested: bool = False
+    #: Why the app itself canceled an unanswered call (e.g. "the room ended"); "" otherwise.
+    cancel_reason: str = ""
 
     def rang_for(self) -> timedelta | None:
         """How long the phone rang: until answered, or until the call ended unanswered."""

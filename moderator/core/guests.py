@@ -37,6 +37,12 @@ REASON_CALL_ENDED = "The call ended"
 REASON_NEVER_JOINED = "answered but never joined the room (room ended or full, or join refused)"
 REASON_FAILED = "the call could not be connected (number unreachable or not allowed)"
 
+#: Statuses whose call has not been answered yet and can still be canceled (or will be, once the
+#: create-call answers with a SID).
+_NOT_YET_ANSWERED = frozenset(
+    {GuestStatus.DIALING, GuestStatus.UNKNOWN, GuestStatus.QUEUED, GuestStatus.RINGING}
+)
+
 
 _STATUS_VALUES = frozenset(status.value for status in GuestStatus)
 
@@ -446,12 +452,15 @@ class GuestBook:
                     f"Call to {name} failed: {REASON_FAILED}",
                 )
             case CallStatus.CANCELED:
-                by_host = " by host" if guest.removal_requested else ""
+                if guest.cancel_reason:
+                    why = f": {guest.cancel_reason}"
+                else:
+                    why = " by host" if guest.removal_requested else ""
                 return self._finish_unanswered(
                     guest,
                     GuestStatus.CANCELED,
-                    f"Canceled{by_host}",
-                    f"canceled{by_host}",
+                    f"Canceled{why}",
+                    f"canceled{why}",
                     kind="call-ended",
                 )
 
@@ -526,6 +535,18 @@ class GuestBook:
         watch.app = None
         watch.connected = {}
         return events
+
+    def unanswered_in_ended_room(self, room_sid: str) -> list[PhoneGuest]:
+        """Guests still being dialed into a room that ended: the app cancels their calls, so
+        nobody picks up only to hear that the meeting is over. Marks why, for the roster."""
+        pending = [
+            guest
+            for guest in self.guests_in_room(room_sid)
+            if guest.status in _NOT_YET_ANSWERED and not guest.removal_requested
+        ]
+        for guest in pending:
+            guest.cancel_reason = REASON_ROOM_ENDED.lower()
+        return pending
 
     # -- transitions -----------------------------------------------------------------------
 

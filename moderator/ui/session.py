@@ -582,13 +582,24 @@ class Session(QObject):
         events: list[GuestEvent] = []
         for sid, room in self._rooms.items():
             if sid not in fresh:
-                events += self._book.room_ended(sid, room.unique_name)
+                events += self._room_gone(sid, room.unique_name)
                 self._forget_room(sid)
         self._rooms = dict(sorted(fresh.items(), key=lambda item: item[1].unique_name.casefold()))
         self._queue_events(events)
         self._mark_rooms_dirty()
         if self._selected is not None and self._selected not in self._rooms:
             self._mark_roster_dirty()
+
+    def _room_gone(self, room_sid: str, room_name: str) -> list[GuestEvent]:
+        """A room ended (here or elsewhere): its guests are out, and calls still ringing into it
+        are canceled, so nobody answers only to hear that the meeting is over."""
+        events = self._book.room_ended(room_sid, room_name)
+        for guest in self._book.unanswered_in_ended_room(room_sid):
+            if guest.call_sid is None:
+                self._cancel_when_created.add(guest.dial_id)
+            else:
+                self._hang_up(guest)
+        return events
 
     def _forget_room(self, room_sid: str) -> None:
         self._planner.forget_room(room_sid)
@@ -1001,7 +1012,7 @@ class Session(QObject):
         name = self._rooms[room_sid].unique_name if room_sid in self._rooms else room_sid
 
         def done(_room: Room) -> None:
-            events = self._book.room_ended(room_sid, name)
+            events = self._room_gone(room_sid, name)
             events.append(
                 GuestEvent(
                     at=self._clock(),

@@ -588,3 +588,20 @@ def test_adopting_a_guest_the_journal_lacks_records_it(clock: FakeClock) -> None
     journal = Journal.in_memory()
     GuestBook(journal, clock).adopt(guest)
     assert [e.dial_id for e in journal.entries()] == [guest.dial_id]
+
+
+def test_calls_still_ringing_into_an_ended_room_are_canceled_with_that_reason(
+    book: GuestBook, clock: FakeClock
+) -> None:
+    ringing, connected, dialing = dial(book), dial(book, identity="phone-b"), dial(book)
+    book.call_created(ringing.dial_id, call("CA1", CallStatus.RINGING))
+    book.call_created(connected.dial_id, call("CA2", CallStatus.IN_PROGRESS))
+    book.apply_participants(ROOM, [participant("PA2", "phone-b")])
+    book.room_ended(ROOM)
+    assert book.unanswered_in_ended_room(ROOM) == [ringing, dialing]
+    clock.advance(3)
+    events = book.apply_call(call("CA1", CallStatus.CANCELED))
+    assert ringing.status is GuestStatus.CANCELED
+    assert ringing.end_reason.startswith("Canceled: the room ended")
+    assert "canceled: the room ended" in events[0].text
+    assert connected.status is GuestStatus.LEFT

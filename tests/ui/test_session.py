@@ -302,10 +302,26 @@ def test_room_ended_while_guest_rings(qtbot: QtBot, harness: Harness) -> None:
     qtbot.waitUntil(lambda: status_of(harness, dial_id) is GuestStatus.RINGING)
     harness.session.end_room(sid)
     qtbot.waitUntil(lambda: "standup" not in harness.room_names())
-    sandbox.clock.advance(10)  # answers, finds no room, hears the farewell, hangs up
+    # The app cancels the ringing call: nobody picks up only to hear the meeting is over.
     guest = harness.session.book.get(dial_id)
     qtbot.waitUntil(lambda: guest is not None and guest.status.is_final)
-    assert guest is not None and guest.status is GuestStatus.NOT_JOINED
+    assert guest is not None and guest.status is GuestStatus.CANCELED
+    assert guest.end_reason.startswith("Canceled: the room ended")
+    assert guest.call_sid is not None
+    assert sandbox.world.call(guest.call_sid).status == "canceled"
+
+
+def test_guest_in_the_room_leaves_when_it_ends(qtbot: QtBot, harness: Harness) -> None:
+    sandbox = harness.sandbox
+    sid = select_new_room(qtbot, harness)
+    dial_id = harness.session.dial(request_for(sid))
+    qtbot.waitUntil(lambda: status_of(harness, dial_id) is GuestStatus.QUEUED)
+    sandbox.clock.advance(4.5)  # rings, then answers into the room
+    qtbot.waitUntil(lambda: status_of(harness, dial_id) is GuestStatus.CONNECTED)
+    harness.session.end_room(sid)
+    guest = harness.session.book.get(dial_id)
+    qtbot.waitUntil(lambda: guest is not None and guest.status.is_final)
+    assert guest is not None and guest.status is GuestStatus.LEFT
     assert "room" in guest.end_reason.lower()
 
 
