@@ -84,8 +84,11 @@ class Backoff:
     rng: random.Random = field(default_factory=random.Random)
     failures: int = 0
 
-    def next_delay(self, retry_after: float | None = None) -> float:
-        self.failures += 1
+    def next_delay(self, retry_after: float | None = None, *, escalate: bool = True) -> float:
+        """The next pause; `escalate=False` repeats the current step (a retry the host asked for
+        should not make the app wait longer afterwards)."""
+        if escalate or self.failures == 0:
+            self.failures += 1
         delay = min(self.cap_s, self.base_s * (2.0 ** min(self.failures - 1, 16)))
         delay *= self.rng.uniform(1.0 - self.jitter, 1.0 + self.jitter)
         delay = min(delay, self.cap_s)
@@ -111,6 +114,8 @@ class ConnectionMonitor:
     last_success: datetime | None = None
     paused_until: float = 0.0
     unreachable_streak: int = 0
+    #: The host pressed Refresh during an outage: its failure does not lengthen the backoff.
+    manual_retry: bool = False
 
     def state(self, now: float) -> ConnectionState:
         retry_in: int | None = None
@@ -132,6 +137,7 @@ class ConnectionMonitor:
         self.last_success = wall_now
         self.paused_until = 0.0
         self.unreachable_streak = 0
+        self.manual_retry = False
         self.backoff.reset()
         return changed
 
@@ -150,7 +156,8 @@ class ConnectionMonitor:
             return False  # only the user can lift that
         if now < self.paused_until:
             return False  # another poll of the same outage: one failure, one backoff step
-        delay = self.backoff.next_delay(error.retry_after)
+        delay = self.backoff.next_delay(error.retry_after, escalate=not self.manual_retry)
+        self.manual_retry = False
         self.paused_until = max(self.paused_until, now + delay)
         if error.kind in _UNREACHABLE_KINDS:
             self.unreachable_streak += 1
@@ -167,6 +174,7 @@ class ConnectionMonitor:
     def resume(self) -> None:
         """Try again now (refresh clicked, credentials changed): forget the pause, keep history."""
         self.paused_until = 0.0
+        self.manual_retry = self.kind in (ConnectionKind.RETRYING, ConnectionKind.OFFLINE)
         if self.kind is ConnectionKind.AUTH_REJECTED:
             self.kind = ConnectionKind.CONNECTING
             self.message = ""

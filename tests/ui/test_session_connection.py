@@ -87,3 +87,18 @@ def test_errors_about_the_request_leave_the_link_alone() -> None:
     for kind in (ErrorKind.NOT_FOUND, ErrorKind.INVALID_INPUT, ErrorKind.CONFLICT):
         assert not monitor.failed(error(kind), now=1.0)
     assert monitor.kind is ConnectionKind.ONLINE and monitor.may_poll(1.0)
+
+
+def test_refresh_during_an_outage_does_not_lengthen_the_backoff() -> None:
+    monitor = ConnectionMonitor(backoff=Backoff(jitter=0.0))
+    monitor.failed(error(ErrorKind.NETWORK), now=0.0)
+    monitor.failed(error(ErrorKind.NETWORK), now=monitor.paused_until + 0.01)
+    assert monitor.backoff.failures == 2
+    for _ in range(5):  # the host presses Refresh again and again while it is still down
+        monitor.resume()
+        assert monitor.may_poll(monitor.paused_until)
+        monitor.failed(error(ErrorKind.NETWORK), now=10.0)
+        assert monitor.paused_until == 10.0 + 2.0  # the same 2 s step, not 4, 8, 16…
+    assert monitor.backoff.failures == 2
+    monitor.failed(error(ErrorKind.NETWORK), now=monitor.paused_until + 0.01)
+    assert monitor.backoff.failures == 3  # the app's own retries still back off
