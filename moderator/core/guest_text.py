@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from moderator.core.guest_state import GuestStatus, PhoneGuest
 from moderator.core.redaction import redact_numbers
 
+#: Shorter than this, a line did not really ring ("Busy", not "Busy (rang 0 s)").
+RANG_AT_ALL = timedelta(seconds=1)
+
 
 def format_duration(delta: timedelta) -> str:
     """`8 s`, `4 min`, `1 h 5 min`: as precise as a host glancing at a table needs."""
@@ -46,7 +49,7 @@ def roster_name(guest: PhoneGuest) -> str:
 
 def _rang(guest: PhoneGuest) -> str:
     rang = guest.rang_for()
-    return format_duration(rang) if rang is not None else ""
+    return format_duration(rang) if rang is not None and rang >= RANG_AT_ALL else ""
 
 
 def status_text(guest: PhoneGuest, now: datetime) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from moderator.core.guest_state import GuestEvent, GuestStatus, PhoneGuest, utcnow
-from moderator.core.guest_text import format_duration, guest_name
+from moderator.core.guest_text import RANG_AT_ALL, format_duration, guest_name
 from moderator.core.journal import Journal, JournalError
 from moderator.core.models import Call, CallStatus, Participant
 from moderator.core.redaction import mask_number, redact_numbers
@@ -650,7 +650,9 @@ class GuestBook:
 
         def with_ring(base: str) -> str:
             rang = guest.rang_for()
-            return f"{base} after ringing {format_duration(rang)}" if rang is not None else base
+            if rang is None or rang < RANG_AT_ALL:
+                return base
+            return f"{base} after ringing {format_duration(rang)}"
 
         return self._finish(guest, status, reason, kind, f"{name} {verb}", decorate=with_ring)
 

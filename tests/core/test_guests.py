@@ -605,3 +605,11 @@ def test_calls_still_ringing_into_an_ended_room_are_canceled_with_that_reason(
     assert ringing.end_reason.startswith("Canceled: the room ended")
     assert "canceled: the room ended" in events[0].text
     assert connected.status is GuestStatus.LEFT
+
+
+def test_a_line_busy_at_once_does_not_claim_it_rang(book: GuestBook) -> None:
+    guest = dial(book)
+    book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
+    events = book.apply_call(call("CA1", CallStatus.BUSY))
+    assert texts(events) == [("dial-failed", "Alice (••• 2671) busy")]
+    assert guest.end_reason == "Busy"
