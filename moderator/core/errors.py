@@ -440,7 +440,7 @@ def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return TwilioError(
             "Connecting to Twilio timed out.",
-            action="Check the internet connection; the app keeps retrying.",
+            action="Check the internet connection, then try again.",
             kind=ErrorKind.TIMEOUT,
             retryable=True,
         )
@@ -462,7 +462,7 @@ def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
     if isinstance(exc, requests.exceptions.ConnectionError):
         return TwilioError(
             "Could not reach Twilio.",
-            action="Check the internet connection; the app keeps retrying.",
+            action="Check the internet connection, then try again.",
             kind=ErrorKind.NETWORK,
             retryable=True,
             outcome_unknown=not _never_sent(exc),

@@ -358,6 +358,7 @@ class AddProfileDialog(QDialog):
         text = f"{message} {action}".strip()
         self.error_label.setText(f"{text}\n{detail}" if detail else text)
         self.error_label.show()
+        self.adjustSize()  # make room for the message instead of squeezing the wrapped hints
 
     def _forget_secrets(self) -> None:
         for edit in (self.api_key_secret_edit, self.auth_token_edit):
