@@ -59,10 +59,6 @@ class GuestStatus(StrEnum):
         or a call whose SID is not known yet (the app cancels it once the SID arrives)."""
         return not self.is_final
 
-    @property
-    def was_answered(self) -> bool:
-        return self in (GuestStatus.JOINING, GuestStatus.CONNECTED, GuestStatus.LEFT)
-
 
 _FINAL = frozenset(
     {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from moderator.ui import resources
@@ -87,10 +87,6 @@ class Actions(QObject):
         action.setShortcuts(keys)
         action.setToolTip(_tooltip(action.text(), keys))
         action.setStatusTip(_tooltip(action.text(), keys))
-
-    def set_icon(self, action: QAction, icon: QIcon) -> None:
-        """Swap an action's icon (used when Remove becomes "Cancel call" / "Hang up")."""
-        action.setIcon(icon)
 
     def set_text(self, action: QAction, text: str) -> None:
         """Change an action's label and keep its tooltip (with shortcuts) in step."""

@@ -50,10 +50,6 @@ class ConnectionState:
             return f"{prefix} — retrying now"
         return f"{prefix} — retrying in {self.retry_in_s} s"
 
-    @property
-    def polling(self) -> bool:
-        return self.kind is not ConnectionKind.AUTH_REJECTED
-
 
 #: Failures that say nothing about the link (bad input, not found…) leave the state alone.
 _LINK_KINDS = frozenset(

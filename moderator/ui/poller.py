@@ -195,7 +195,6 @@ class PollPlanner:
         )
         self._last_start: dict[str, float] = {}
         self._last_count: dict[str, float] = {}
-        self._force_until_done: set[str] = set()
         self.reads_started = 0.0
 
     # -- bookkeeping --------------------------------------------------------------------------
