@@ -628,13 +628,17 @@ class World:
         call.history.append((status, now))
         if status in ENDED_CALL_STATUSES:
             call.end_time = now
-            if call.timer is not None:
-                call.timer.cancel()
-                call.timer = None
-            if call.participant_sid is not None:
-                participant = self._participants[call.participant_sid]
-                call.participant_sid = None
-                self._disconnect(participant)
+            self._stop_verb(call)
+
+    def _stop_verb(self, call: Call) -> None:
+        """Cancel the call's pending timer and take it out of the room it joined, if any."""
+        if call.timer is not None:
+            call.timer.cancel()
+            call.timer = None
+        if call.participant_sid is not None:
+            participant = self._participants[call.participant_sid]
+            call.participant_sid = None
+            self._disconnect(participant)
 
     def _dial(self, call: Call) -> None:
         """After ring_after_s: the callee's number decides what happens."""
@@ -771,13 +775,7 @@ class World:
         call.updated_at = self.now()
         if call.status != "in-progress":
             return  # not answered yet: the new TwiML runs on answer
-        if call.timer is not None:
-            call.timer.cancel()
-            call.timer = None
-        if call.participant_sid is not None:
-            participant = self._participants[call.participant_sid]
-            call.participant_sid = None
-            self._disconnect(participant)
+        self._stop_verb(call)
         try:
             call.runner = TwimlRunner(parse_twiml(twiml))
         except TwimlError as exc:
