@@ -567,10 +567,7 @@ class World:
             )
         if not twiml:
             raise ApiError(400, 21205, "Url parameter is required (or pass Twiml)")
-        if len(twiml) > MAX_TWIML_LENGTH:
-            raise ApiError(
-                400, 32018, "Twiml size exceeded maximum allowed value of 4000 characters"
-            )
+        _check_twiml_size(twiml)
         if to in REFUSED_TO:
             code, message = REFUSED_TO[to]
             raise ApiError(400, code, message.format(to=to))
@@ -748,10 +745,8 @@ class World:
         documents). completed: hangs up an in-progress call; a queued/ringing one ends canceled.
         Twiml: replaces what a live call runs. Anything on an ended call is 21220.
         """
-        if twiml is not None and len(twiml) > MAX_TWIML_LENGTH:
-            raise ApiError(
-                400, 32018, "Twiml size exceeded maximum allowed value of 4000 characters"
-            )
+        if twiml is not None:
+            _check_twiml_size(twiml)
         if status is not None and status not in {"canceled", "completed"}:
             raise ApiError(400, 21220, f"Invalid call state: cannot set Status={status!r}")
         with self.locked():
@@ -861,6 +856,15 @@ def _copy_participant(participant: Participant) -> Participant:
 
 def _copy_call(call: Call) -> Call:
     return dataclasses.replace(call, history=list(call.history))
+
+
+def _check_twiml_size(twiml: str) -> None:
+    if len(twiml) > MAX_TWIML_LENGTH:
+        raise ApiError(
+            400,
+            32018,
+            f"Twiml size exceeded maximum allowed value of {MAX_TWIML_LENGTH} characters",
+        )
 
 
 def _is_e164(number: str) -> bool:
