@@ -412,13 +412,14 @@ class ProfileStore:
     def rename(self, old: str, new: str) -> Profile:
         """Give a profile a new name, moving its keyring entry along."""
         with self._lock:
-            profile = self.get(old)
+            profiles = self._read()
+            profile = next((p for p in profiles if p.name == old), None)
             if profile is None:
                 raise ProfileNotFound(f"There is no profile named “{old}”.")
             if new.casefold() == old.casefold():
                 # Some keyrings ignore case: the new entry would be the old one, then deleted.
                 raise ProfileError("Choose a name that differs by more than letter case.")
-            problem = check_profile_name(new, [n for n in self.names() if n != old])
+            problem = check_profile_name(new, [p.name for p in profiles if p.name != old])
             if problem:
                 raise ProfileError(problem)
             backend = self.keyring_backend()
@@ -431,7 +432,7 @@ class ProfileStore:
             renamed = Profile(new, profile.account_sid, profile.auth_kind, profile.username)
             self._set_secret(backend, new, secret)
             try:
-                self._write([renamed if p.name == old else p for p in self._read()])
+                self._write([renamed if p is profile else p for p in profiles])
             except OSError:
                 self._undo_secret(backend, new, None)
                 raise
