@@ -8,21 +8,18 @@ changed. Resetting would make the roster jump under the host's cursor once a sec
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from PySide6.QtCore import QModelIndex, QObject
 
+from moderator.core.guest_state import utcnow
 from moderator.ui.models.roles import SORT_ROLE
 from moderator.ui.models.table_base import ModelIndex, RowTableModel
 
 R = TypeVar("R")
 
 Now = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class KeyedTableModel(RowTableModel[R]):
