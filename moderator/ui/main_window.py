@@ -271,9 +271,7 @@ class MainWindow(QMainWindow):
     def _on_rooms_changed(self, rows: Sequence[RoomRow]) -> None:
         self.rooms_model.set_rooms(rows)
         if self._room_to_select:
-            sid = next(
-                (r.room.sid for r in rows if r.room.unique_name == self._room_to_select), None
-            )
+            sid = _sid_named(rows, self._room_to_select)
             if sid is not None:
                 self.rooms_pane.select_sid(sid)
         if self._pick_initial_room and rows:
@@ -714,9 +712,8 @@ class MainWindow(QMainWindow):
         s.window_state = _b64(self.saveState())
         for splitter in (self._top_splitter, self._main_splitter):
             s.ui_state[splitter.objectName()] = _b64(splitter.saveState())
-        s.ui_state["roomsHeader"] = _b64(self.rooms_pane.view.horizontalHeader().saveState())
-        s.ui_state["rosterHeader"] = _b64(self.roster_pane.view.horizontalHeader().saveState())
-        s.ui_state["eventLogHeader"] = _b64(self.event_log_pane.view.horizontalHeader().saveState())
+        for name, header in self._headers().items():
+            s.ui_state[name] = _b64(header.saveState())
         s.last_profile = self._profile
         if self._settings_store is not None:
             try:

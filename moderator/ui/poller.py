@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -79,10 +79,12 @@ class PollSettings:
     tick_s: float = 0.2
 
     @classmethod
-    def from_settings(cls, settings: Any) -> PollSettings:
-        """The planner's settings from the app's `Settings` (the three refresh intervals)."""
+    def from_settings(cls, settings: Any, base: PollSettings | None = None) -> PollSettings:
+        """The planner's settings from the app's `Settings` (the three refresh intervals); the
+        rest (budgets, tick) from `base`, or the defaults."""
         selected = float(settings.selected_room_refresh_s)
-        return cls(
+        return replace(
+            base if base is not None else cls(),
             rooms_interval_s=float(settings.rooms_refresh_s),
             selected_interval_s=selected,
             live_call_interval_s=selected,
