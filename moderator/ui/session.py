@@ -289,14 +289,7 @@ class Session(QObject):
         Only the intervals change: the read budgets and the planner's history stay, so a change
         never causes a burst of reads nor forgets what is already due.
         """
-        fresh = PollSettings.from_settings(settings)
-        self._settings = replace(
-            self._settings,
-            rooms_interval_s=fresh.rooms_interval_s,
-            selected_interval_s=fresh.selected_interval_s,
-            live_call_interval_s=fresh.live_call_interval_s,
-            other_rooms_interval_s=fresh.other_rooms_interval_s,
-        )
+        self._settings = PollSettings.from_settings(settings, base=self._settings)
         self._planner.settings = self._settings
 
     @property
