@@ -117,6 +117,11 @@ class _Reconcile:
     due: float = 0.0
 
 
+def _by_name(rooms: dict[str, Room]) -> dict[str, Room]:
+    """Rooms in the order the rooms pane lists them: by unique name, ignoring case."""
+    return dict(sorted(rooms.items(), key=lambda item: item[1].unique_name.casefold()))
+
+
 def _local_error(
     message: str, action: str, kind: ErrorKind = ErrorKind.INVALID_INPUT
 ) -> TwilioError:
@@ -226,12 +231,9 @@ class Session(QObject):
                 self._reconciles[guest.dial_id] = _Reconcile(0, now)
             self._queue_events(
                 [
-                    GuestEvent(
-                        at=self._clock(),
-                        room_sid="",
-                        room_name="",
-                        kind="recovered",
-                        text=f"Took back {len(recovered)} unfinished dial(s) from the call journal",
+                    self._event(
+                        "recovered",
+                        f"Took back {len(recovered)} unfinished dial(s) from the call journal",
                     )
                 ]
             )
@@ -555,13 +557,12 @@ class Session(QObject):
         if guest is not None:
             self._queue_events(
                 [
-                    GuestEvent(
-                        at=self._clock(),
-                        room_sid=guest.room_sid,
-                        room_name=guest.room_name,
-                        kind="error",
-                        text=f"Twilio no longer knows the call to {guest.masked_number}; "
+                    self._event(
+                        "error",
+                        f"Twilio no longer knows the call to {guest.masked_number}; "
                         "it is no longer followed",
+                        guest.room_sid,
+                        guest.room_name,
                         dial_id=guest.dial_id,
                     )
                 ]
@@ -577,7 +578,7 @@ class Session(QObject):
             if sid not in fresh:
                 events += self._room_gone(sid, room.unique_name)
                 self._forget_room(sid)
-        self._rooms = dict(sorted(fresh.items(), key=lambda item: item[1].unique_name.casefold()))
+        self._rooms = _by_name(fresh)
         self._queue_events(events)
         self._mark_rooms_dirty()
         if self._selected is not None and self._selected not in self._rooms:
@@ -972,18 +973,14 @@ class Session(QObject):
         gateway = self._gateway
 
         def done(room: Room) -> None:
-            self._rooms[room.sid] = room
-            self._rooms = dict(
-                sorted(self._rooms.items(), key=lambda item: item[1].unique_name.casefold())
-            )
+            self._rooms = _by_name({**self._rooms, room.sid: room})
             self._queue_events(
                 [
-                    GuestEvent(
-                        at=self._clock(),
-                        room_sid=room.sid,
-                        room_name=room.unique_name,
-                        kind="room-created",
-                        text=f"Created room {room.unique_name}",
+                    self._event(
+                        "room-created",
+                        f"Created room {room.unique_name}",
+                        room.sid,
+                        room.unique_name,
                     )
                 ]
             )
@@ -1006,15 +1003,7 @@ class Session(QObject):
 
         def done(_room: Room) -> None:
             events = self._room_gone(room_sid, name)
-            events.append(
-                GuestEvent(
-                    at=self._clock(),
-                    room_sid=room_sid,
-                    room_name=name,
-                    kind="room-ended",
-                    text=f"Ended room {name}",
-                )
-            )
+            events.append(self._event("room-ended", f"Ended room {name}", room_sid, name))
             self._queue_events(events)
             if self._rooms.pop(room_sid, None) is not None:
                 self._forget_room(room_sid)
@@ -1101,12 +1090,11 @@ class Session(QObject):
         room = self._rooms.get(room_sid) if room_sid else None
         self._queue_events(
             [
-                GuestEvent(
-                    at=self._clock(),
-                    room_sid=room_sid or "",
-                    room_name=room.unique_name if room else "",
-                    kind="error",
-                    text=f"{context}: {error.message}",
+                self._event(
+                    "error",
+                    f"{context}: {error.message}",
+                    room_sid or "",
+                    room.unique_name if room else "",
                 )
             ]
         )
@@ -1125,6 +1113,18 @@ class Session(QObject):
                 if any(p.sid == row.participant_sid for p in participants):
                     return room_sid
         return self._selected
+
+    def _event(
+        self,
+        kind: str,
+        text: str,
+        room_sid: str = "",
+        room_name: str = "",
+        *,
+        dial_id: str | None = None,
+    ) -> GuestEvent:
+        """An event of the session's own (not the guest book's), stamped now."""
+        return GuestEvent(self._clock(), room_sid, room_name, kind, text, dial_id)
 
     def _queue_events(self, events: Sequence[GuestEvent]) -> None:
         if events:
