@@ -397,25 +397,36 @@ class MainWindow(QMainWindow):
             people = f"{count} participant{'s' if count != 1 else ''}"
             if room.phone_count:
                 people += f", {room.phone_count} of them by phone"
-        box = QMessageBox(
+        sid = room.room.sid
+        self._ask_destructive(
             QMessageBox.Icon.Warning,
             "End room",
             f"End the room “{name}”?",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setInformativeText(
             f"This disconnects {people}. Phone calls into the room are hung up. "
-            "This cannot be undone."
+            "This cannot be undone.",
+            "End room",
+            lambda session: session.end_room(sid),
         )
-        end_button = box.addButton("End room", QMessageBox.ButtonRole.DestructiveRole)
+
+    def _ask_destructive(
+        self,
+        icon: QMessageBox.Icon,
+        title: str,
+        question: str,
+        details: str,
+        button_text: str,
+        act: Callable[[Session], None],
+    ) -> None:
+        """Ask (non-blocking, Cancel the default); on `button_text`, `act` on the live session."""
+        box = QMessageBox(icon, title, question, QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(details)
+        confirm_button = box.addButton(button_text, QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        sid = room.room.sid
 
         def on_clicked(button: object) -> None:
-            if button is end_button and self._session is not None:
-                self._session.end_room(sid)
+            if button is confirm_button and self._session is not None:
+                act(self._session)
 
         box.buttonClicked.connect(on_clicked)
         box.open()
@@ -494,24 +505,14 @@ class MainWindow(QMainWindow):
         else:
             question = f"Remove {who} from “{room_name}”?"
             button_text = "Remove"
-        box = QMessageBox(
+        self._ask_destructive(
             QMessageBox.Icon.Question,
             "Remove participant",
             question,
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "They can rejoin only if someone invites or dials them again.",
+            button_text,
+            lambda session: session.remove(row),
         )
-        box.setInformativeText("They can rejoin only if someone invites or dials them again.")
-        remove_button = box.addButton(button_text, QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def on_clicked(button: object) -> None:
-            if button is remove_button and self._session is not None:
-                self._session.remove(row)
-
-        box.buttonClicked.connect(on_clicked)
-        box.open()
 
     def redial_current(self) -> None:
         """Redial the selected phone guest who left or whose call failed."""
