@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from moderator.core.guest_state import GuestStatus
 from moderator.core.journal import Journal, JournalEntry
 from moderator.sandbox.server import SandboxServer
+from moderator.sandbox.world import Call
 from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.poller import PollSettings
 from moderator.ui.session import DialRequest
@@ -19,8 +20,10 @@ __all__ = [
     "CALLER_ID",
     "CALLS_PATH",
     "JournalCheck",
+    "assert_one_call_adopted",
     "check_journal",
     "dial",
+    "guest_reason",
     "journal_bytes",
     "open_room",
     "start_session",
@@ -82,6 +85,23 @@ def dial(
 def status_of(h: Harness, dial_id: str) -> GuestStatus | None:
     guest = h.session.book.get(dial_id)
     return guest.status if guest is not None else None
+
+
+def guest_reason(h: Harness, dial_id: str) -> str:
+    """Why the dial ended (or is in doubt), as the roster and event log say it."""
+    guest = h.session.book.get(dial_id)
+    return guest.end_reason if guest is not None else ""
+
+
+def assert_one_call_adopted(h: Harness, dial_id: str) -> Call:
+    """Twilio placed exactly one call, from exactly one create-call POST, and the dial carries
+    that call's SID (found again by reconciliation, never placed twice); returns the call."""
+    calls = h.sandbox.world.calls()
+    assert len(calls) == 1
+    guest = h.session.book.get(dial_id)
+    assert guest is not None and guest.call_sid == calls[0].sid
+    assert h.sandbox.request_log.count("POST", CALLS_PATH) == 1
+    return calls[0]
 
 
 def state_text(state: ConnectionState) -> str:

@@ -24,8 +24,10 @@ from tests.reliability.heartbeat import MAX_STALL_MS, Heartbeat
 from tests.reliability.recorder import Recorder
 from tests.reliability.support import (
     CALLS_PATH,
+    assert_one_call_adopted,
     check_journal,
     dial,
+    guest_reason,
     open_room,
     state_text,
     status_of,
@@ -42,11 +44,6 @@ TROUBLE = (ConnectionKind.RETRYING, ConnectionKind.OFFLINE)
 def quick_reconcile(monkeypatch: pytest.MonkeyPatch) -> None:
     """Look for a lost create-call after 0.2 s … 0.8 s instead of 1 s … 12 s (same logic)."""
     monkeypatch.setattr("moderator.ui.session.RECONCILE_DELAYS_S", (0.2, 0.4, 0.6, 0.8))
-
-
-def guest_reason(h: object, dial_id: str) -> str:
-    guest = h.session.book.get(dial_id)  # type: ignore[attr-defined]
-    return guest.end_reason if guest is not None else ""
 
 
 def test_burst_of_500s(
@@ -228,10 +225,7 @@ def test_request_timeouts(
     wait_for_state(qtbot, h, ConnectionKind.ONLINE)
     # The timed-out create did reach Twilio: reconciliation finds that call and adopts it.
     qtbot.waitUntil(lambda: status_of(h, dial_id) is GuestStatus.QUEUED, timeout=10_000)
-    calls = sandbox.world.calls()
-    assert len(calls) == 1
-    assert h.session.book.get(dial_id).call_sid == calls[0].sid  # type: ignore[union-attr]
-    assert sandbox.request_log.count("POST", CALLS_PATH) == 1
+    assert_one_call_adopted(h, dial_id)
     journal = check_journal(journal_path, sandbox, clicks=1)
     assert heartbeat.max_stall_ms < MAX_STALL_MS
     reliability.record(
@@ -307,10 +301,7 @@ def test_malformed_json_bodies(
     sandbox.controls.malformed_rate = 0.0
     wait_for_state(qtbot, h, ConnectionKind.ONLINE)
     qtbot.waitUntil(lambda: status_of(h, dial_id) is GuestStatus.QUEUED, timeout=10_000)
-    calls = sandbox.world.calls()
-    assert len(calls) == 1
-    assert h.session.book.get(dial_id).call_sid == calls[0].sid  # type: ignore[union-attr]
-    assert sandbox.request_log.count("POST", CALLS_PATH) == 1
+    assert_one_call_adopted(h, dial_id)
     journal = check_journal(journal_path, sandbox, clicks=1)
     assert heartbeat.max_stall_ms < MAX_STALL_MS
     reliability.record(

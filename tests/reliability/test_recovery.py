@@ -32,6 +32,7 @@ from tests.reliability.recorder import Recorder
 from tests.reliability.support import (
     CALLER_ID,
     CALLS_PATH,
+    assert_one_call_adopted,
     check_journal,
     dial,
     journal_bytes,
@@ -293,11 +294,7 @@ def test_create_call_timeout_is_reconciled_not_retried(
     qtbot.waitUntil(lambda: status_of(h, dial_id) is GuestStatus.QUEUED, timeout=20_000)
     sandbox.controls.set_route_latency("POST", CALLS_PATH, 0)
 
-    calls = sandbox.world.calls()
-    assert len(calls) == 1
-    guest = h.session.book.get(dial_id)
-    assert guest is not None and guest.call_sid == calls[0].sid
-    assert sandbox.request_log.count("POST", CALLS_PATH) == 1
+    call = assert_one_call_adopted(h, dial_id)
     lookups = [
         r
         for r in sandbox.request_log.entries()
@@ -306,7 +303,7 @@ def test_create_call_timeout_is_reconciled_not_retried(
     assert lookups, "reconciled by listing recent calls from that caller ID"
     texts = [e.text for e in h.events if e.dial_id == dial_id]
     journal_check = check_journal(journal_path, sandbox, clicks=1)
-    assert journal_check.rows[0].call_sid == calls[0].sid
+    assert journal_check.rows[0].call_sid == call.sid
     assert heartbeat.max_stall_ms < MAX_STALL_MS
     reliability.record(
         section="Faults",
