@@ -708,7 +708,8 @@ class Session(QObject):
             if not self._monitor.failed(error, self._mono()):
                 log.warning("reconciling %s failed: %r", dial_id, error)
             self._emit_connection()
-            state.due = self._mono() + RECONCILE_DELAYS_S[min(state.attempt, len(RECONCILE_DELAYS_S) - 1)]
+            last_step = len(RECONCILE_DELAYS_S) - 1
+            state.due = self._mono() + RECONCILE_DELAYS_S[min(state.attempt, last_step)]
 
         self._runner.run(
             f"reconcile:{dial_id}",
