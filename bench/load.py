@@ -27,10 +27,10 @@ from PySide6.QtTest import QTest
 from bench.common import log, percentile, rss_mb, spin, spin_until
 from bench.harness import close_window, open_window, select_room
 from bench.sandbox_process import SandboxProcess
+from moderator.core.dialer import DialRequest
 from moderator.core.roster import GuestKind
 from moderator.ui.dialogs.dial_dialog import DialDialog
 from moderator.ui.main_window import MainWindow
-from moderator.ui.session import DialRequest
 
 ROOMS = 50
 PARTICIPANTS = 40

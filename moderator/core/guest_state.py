@@ -115,6 +115,14 @@ class PhoneGuest:
     removal_requested: bool = False
     #: Why the app itself canceled an unanswered call (e.g. "the room ended"); "" otherwise.
     cancel_reason: str = ""
+    #: How long Twilio lets the phone ring (the create-call's Timeout); a redial keeps it.
+    timeout_s: int = 30
+
+    @property
+    def cancel_on_create(self) -> bool:
+        """The app wants this call ended as soon as Twilio confirms it exists (removed by the
+        host, or its room ended) while the create-call is still unanswered."""
+        return not self.status.is_final and (self.removal_requested or bool(self.cancel_reason))
 
     def rang_for(self) -> timedelta | None:
         """How long the phone rang: until answered, or until the call ended unanswered."""

@@ -214,6 +214,7 @@ class GuestBook:
         masked_number: str,
         label: str,
         caller_id: str,
+        timeout_s: int = 30,
     ) -> PhoneGuest:
         """Record a dial before its create-call request is sent; the guest row exists from now.
 
@@ -234,6 +235,7 @@ class GuestBook:
             caller_id=caller_id,
             history=[(GuestStatus.DIALING, now)],
             dialed_at=now,
+            timeout_s=timeout_s,
         )
         if self._journal is not None:
             self._journal.record_dial(guest)
@@ -261,6 +263,7 @@ class GuestBook:
             masked_number=old.masked_number,
             label=old.label,
             caller_id=old.caller_id,
+            timeout_s=old.timeout_s,
         )
 
     def mark_removed(self, dial_id: str) -> list[GuestEvent]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from moderator.ui.connection import ConnectionKind, ConnectionState
+from moderator.core.connection import ConnectionKind, ConnectionState
 
 
 class ConnectionIndicator(QWidget):

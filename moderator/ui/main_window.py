@@ -24,24 +24,25 @@ from PySide6.QtWidgets import (
 )
 
 from moderator import __version__
+from moderator.core.changes import ErrorTopic, Report
+from moderator.core.connection import ConnectionKind, ConnectionState
 from moderator.core.credentials import Credentials
-from moderator.core.errors import TwilioError
 from moderator.core.guest_state import GuestEvent, GuestStatus
 from moderator.core.identity import validate_room_name
+from moderator.core.live_state import RoomRow
 from moderator.core.models import CallerId, Room
 from moderator.core.profiles import SANDBOX_LABEL, SANDBOX_PROFILE
 from moderator.core.roster import GuestKind, RosterRow
 from moderator.core.settings import EventLogScope, Settings, SettingsStore
 from moderator.ui import resources
 from moderator.ui.actions import Actions
-from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
 from moderator.ui.dialogs.dial_dialog import DialDialog
 from moderator.ui.dialogs.history_dialog import HistoryDialog
 from moderator.ui.dialogs.preferences_dialog import PreferencesDialog
 from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogModel
-from moderator.ui.models.rooms_model import RoomRow, RoomsModel
+from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
 from moderator.ui.notifier import Notifier
 from moderator.ui.panes.event_log_pane import EventLogPane
@@ -233,7 +234,11 @@ class MainWindow(QMainWindow):
             session = self._session_factory(profile, credentials, self)
         except Exception as exc:  # a broken profile must not take the window down
             log.exception("could not open profile %r", profile)
-            self.show_error(f"Could not open {_label(profile)}: {exc}", context="Opening profile")
+            self.show_error(
+                f"Could not open {_label(profile)}: {exc}",
+                context="Opening profile",
+                topic=ErrorTopic.PROFILE,
+            )
             return
         self._session = session
         session.roomsChanged.connect(self._on_rooms_changed)
@@ -306,9 +311,10 @@ class MainWindow(QMainWindow):
         if state.kind is ConnectionKind.ONLINE and self._error_is_connection:
             self.clear_error()
 
-    @Slot(object, str)
-    def _on_error(self, error: TwilioError, context: str) -> None:
-        self.show_error(error.message, error.action, context=context)
+    @Slot(object)
+    def _on_error(self, report: Report) -> None:
+        error = report.error
+        self.show_error(error.message, error.action, context=report.context, topic=report.topic)
 
     @Slot(object)
     def _on_caller_ids_changed(self, caller_ids: Sequence[CallerId]) -> None:
@@ -319,13 +325,21 @@ class MainWindow(QMainWindow):
     # -- status bar ----------------------------------------------------------------------------
     _error_is_connection = False
 
-    def show_error(self, message: str, action: str = "", *, context: str = "") -> None:
-        """One line in the status bar: what went wrong and what to do."""
+    def show_error(
+        self,
+        message: str,
+        action: str = "",
+        *,
+        context: str = "",
+        topic: ErrorTopic = ErrorTopic.ACTION,
+    ) -> None:
+        """One line in the status bar: what went wrong and what to do. An error about the
+        connection (`topic`) is cleared as soon as the app is online again."""
         prefix = f"{context}: " if context else ""
         text = f"{prefix}{message}" + (f" — {action}" if action else "")
         self.error_label.setText(text)
         self.error_label.setToolTip(text)
-        self._error_is_connection = context.lower().startswith("refresh")
+        self._error_is_connection = topic is ErrorTopic.CONNECTION
         self._error_timer.start()
 
     def clear_error(self) -> None:

@@ -19,8 +19,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from moderator.core.credentials import Credentials
+    from moderator.core.dialer import DialRequest
     from moderator.core.journal import Journal
-    from moderator.ui.session import DialRequest, Session
+    from moderator.ui.session import Session
 
     config = json.loads(sys.stdin.readline())
     app = QApplication(sys.argv[:1])

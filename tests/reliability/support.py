@@ -7,13 +7,13 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from moderator.core.connection import ConnectionKind, ConnectionState
+from moderator.core.dialer import DialRequest
 from moderator.core.guest_state import GuestStatus
 from moderator.core.journal import Journal, JournalEntry
+from moderator.core.poller import PollSettings
 from moderator.sandbox.server import SandboxServer
 from moderator.sandbox.world import Call
-from moderator.ui.connection import ConnectionKind, ConnectionState
-from moderator.ui.poller import PollSettings
-from moderator.ui.session import DialRequest
 from tests.ui.session_fixtures import CALLER_ID, FAST, Harness, make_harness
 
 __all__ = [
@@ -161,7 +161,7 @@ def stop_and_drain(h: Harness, wait_ms: int = 15_000) -> None:
     """
     h.session.stop()
     # No public way to wait for the pool, by design: the app itself never should.
-    h.session._runner.shutdown(wait_ms)
+    h.session.shutdown_pools(wait_ms)
 
 
 def journal_bytes(journal_path: Path) -> bytes:

@@ -16,9 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from moderator.core.connection import ConnectionKind
 from moderator.core.guest_state import GuestStatus
 from moderator.sandbox.server import SandboxServer
-from moderator.ui.connection import ConnectionKind
 from tests.reliability.conftest import SessionFactory
 from tests.reliability.heartbeat import MAX_STALL_MS, Heartbeat
 from tests.reliability.recorder import Recorder
@@ -43,7 +43,7 @@ TROUBLE = (ConnectionKind.RETRYING, ConnectionKind.OFFLINE)
 @pytest.fixture(autouse=True)
 def quick_reconcile(monkeypatch: pytest.MonkeyPatch) -> None:
     """Look for a lost create-call after 0.2 s … 0.8 s instead of 1 s … 12 s (same logic)."""
-    monkeypatch.setattr("moderator.ui.session.RECONCILE_DELAYS_S", (0.2, 0.4, 0.6, 0.8))
+    monkeypatch.setattr("moderator.core.dialer.RECONCILE_DELAYS_S", (0.2, 0.4, 0.6, 0.8))
 
 
 def test_burst_of_500s(

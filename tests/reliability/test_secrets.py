@@ -25,6 +25,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
+from moderator.core.connection import ConnectionKind, ConnectionState
 from moderator.core.guest_state import GuestStatus
 from moderator.core.journal import Journal, default_journal_path
 from moderator.core.paths import CONFIG_DIR_ENV, DATA_DIR_ENV
@@ -32,7 +33,6 @@ from moderator.core.profiles import KEYRING_SERVICE, Profile, ProfileError, Prof
 from moderator.core.settings import SettingsStore
 from moderator.sandbox.__main__ import parse_args
 from moderator.sandbox.server import SandboxOptions, SandboxServer
-from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.dialogs.add_profile_dialog import AddProfileDialog
 from tests.keyring_memory import BrokenKeyring, MemoryKeyring, installed
 from tests.reliability.conftest import SessionFactory

@@ -9,17 +9,17 @@ from datetime import UTC, datetime
 import pytest
 from pytestqt.qtbot import QtBot
 
+from moderator.core.connection import ConnectionState
 from moderator.core.credentials import Credentials
 from moderator.core.guest_state import GuestEvent
 from moderator.core.journal import Journal
+from moderator.core.poller import PollSettings
 from moderator.core.roster import RosterRow
 from moderator.sandbox.server import SandboxServer
-from moderator.ui.connection import ConnectionState
 from moderator.ui.models.event_log_model import EventLogModel
 from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
-from moderator.ui.poller import PollSettings
-from moderator.ui.session import Session, connect_models
+from moderator.ui.session import Session
 
 #: Polls a few times a second so tests finish quickly; the budget is generous on purpose here
 #: (the read budget itself has its own test with the real defaults).
@@ -104,7 +104,9 @@ def make_harness(
     connect_models(session, harness.rooms, harness.roster, harness.log)
     session.connectionChanged.connect(harness.states.append)
     session.events.connect(harness.events.extend)
-    session.errorRaised.connect(lambda error, context: harness.errors.append((error, context)))
+    session.errorRaised.connect(
+        lambda report: harness.errors.append((report.error, report.context))
+    )
     if start:
         session.start()
     return harness
@@ -115,3 +117,20 @@ def harness(qtbot: QtBot, sandbox: SandboxServer) -> Iterator[Harness]:
     h = make_harness(qtbot, sandbox)
     yield h
     h.session.stop()
+
+
+def connect_models(
+    session: Session,
+    rooms_model: RoomsModel,
+    roster_model: RosterModel,
+    event_log_model: EventLogModel,
+) -> None:
+    """Wire a session's signals to the three models (the window may do it by hand instead)."""
+    session.roomsChanged.connect(rooms_model.set_rooms)
+
+    def roster_changed(room_sid: str, rows: list[RosterRow]) -> None:
+        if room_sid == session.selected_room:
+            roster_model.set_rows(rows)
+
+    session.rosterChanged.connect(roster_changed)
+    session.events.connect(event_log_model.append)

@@ -15,12 +15,12 @@ from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
 from moderator import __version__
+from moderator.core.connection import ConnectionKind, ConnectionState
 from moderator.core.credentials import Credentials
 from moderator.core.profiles import SANDBOX_PROFILE, Profile, ProfileStore
 from moderator.core.settings import Settings, SettingsStore
 from moderator.sandbox.server import SandboxServer
 from moderator.ui import app, resources
-from moderator.ui.connection import ConnectionKind, ConnectionState
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
 from moderator.ui.main_window import MainWindow

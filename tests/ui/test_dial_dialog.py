@@ -10,16 +10,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from moderator.core.dialer import DialRequest
 from moderator.core.models import CallerId, CallerIdSource
 from moderator.core.preflight import CheckResult
 from moderator.sandbox.server import SandboxServer
-from moderator.ui.dialogs.dial_dialog import DialDialog, caller_id_text
-from moderator.ui.session import DialRequest, Session
+from moderator.ui.dialogs.dial_dialog import DialDialog, PreflightHandle, caller_id_text
+from moderator.ui.session import Session
 from tests.ui.window_harness import FAST_POLLING, WAIT_MS, by_name, click, sandbox_credentials
+
+
+class HeldRun(QObject):
+    """A pre-flight whose results the test delivers by hand (even after it was canceled)."""
+
+    finished = Signal(list)
+
+    def cancel(self) -> None:
+        pass
 
 
 @dataclass
@@ -32,20 +42,17 @@ class Recorder:
     regions: list[str] = field(default_factory=list)
     held: list[Callable[[list[CheckResult]], None]] = field(default_factory=list)
     dials: list[DialRequest] = field(default_factory=list)
+    runs: list[HeldRun] = field(default_factory=list)
 
-    def preflight(
-        self,
-        request: DialRequest,
-        callback: Callable[[list[CheckResult]], None],
-        *,
-        default_region: str = "US",
-    ) -> None:
+    def preflight(self, request: DialRequest, *, default_region: str = "US") -> PreflightHandle:
         self.preflights.append(request)
         self.regions.append(default_region)
         if self.hold:
-            self.held.append(callback)
-        else:
-            self.session.preflight(request, callback, default_region=default_region)
+            run = HeldRun()
+            self.runs.append(run)  # kept: the dialog holds only a reference
+            self.held.append(run.finished.emit)
+            return run
+        return self.session.preflight(request, default_region=default_region)
 
     def dial(self, request: DialRequest) -> str:
         self.dials.append(request)
@@ -233,3 +240,26 @@ def test_dial_sends_exactly_what_is_shown_once(qtbot: QtBot, session: Session) -
     assert not dialog.isVisible()
     dial.click()  # a late click on the closed dialog does nothing
     assert len(recorder.dials) == 1
+
+
+def test_check_again_runs_the_checks_at_once(qtbot: QtBot, session: Session) -> None:
+    recorder = Recorder(session)
+    dialog = make_dialog(qtbot, recorder)
+    qtbot.waitUntil(lambda: dialog.checks() is not None, timeout=WAIT_MS)
+    before = len(recorder.preflights)
+    check_again = by_name(dialog, QPushButton, "Check again")
+    assert check_again.isEnabled()
+    click(qtbot, check_again)
+    assert len(recorder.preflights) == before + 1  # no debounce: the host asked for it
+    qtbot.waitUntil(lambda: dialog.checks() is not None, timeout=WAIT_MS)
+
+
+def test_every_request_of_one_dialog_carries_the_same_request_id(
+    qtbot: QtBot, session: Session
+) -> None:
+    dialog = make_dialog(qtbot, Recorder(session))
+    first = dialog.request()
+    qtbot.keyClicks(by_name(dialog, QLineEdit, "Phone number"), "4155552671")
+    assert dialog.request().request_id == first.request_id
+    other = make_dialog(qtbot, Recorder(session))
+    assert other.request().request_id != first.request_id

@@ -33,9 +33,9 @@ def test_typing_a_number_runs_few_preflights(qtbot: QtBot, session: Session) -> 
     calls: list[object] = []
     original = session.preflight
 
-    def counting(*args: object, **kwargs: object) -> None:
+    def counting(*args: object, **kwargs: object) -> object:
         calls.append(args)
-        original(*args, **kwargs)  # type: ignore[arg-type]
+        return original(*args, **kwargs)  # type: ignore[arg-type]
 
     session.preflight = counting  # type: ignore[method-assign]
     room = session.room_rows()[0].room

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from moderator.core.guest_state import GuestStatus
+from moderator.core.live_state import RoomRow
 from moderator.core.roster import GuestKind, RosterRow
 from moderator.sandbox.server import SandboxServer
 from moderator.ui.dialogs.dial_dialog import DialDialog
 from moderator.ui.main_window import MainWindow
-from moderator.ui.models.rooms_model import RoomRow
 from moderator.ui.models.roster_model import RosterColumn
 from tests.ui.window_harness import (
     WAIT_MS,

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
+from moderator.core.connection import ConnectionKind
+from moderator.core.dialer import DialRequest
 from moderator.core.guest_state import GuestStatus
 from moderator.core.roster import GuestKind
 from moderator.sandbox.server import SandboxServer
-from moderator.ui.connection import ConnectionKind
-from moderator.ui.session import DialRequest
 from tests.ui.session_fixtures import CALLER_ID, Harness, make_harness
 
 CALLS_PATH = "/Calls.json"
@@ -224,13 +224,15 @@ def test_preflight_reports_checks(qtbot: QtBot, harness: Harness) -> None:
     sid = select_new_room(qtbot, harness)
     qtbot.waitUntil(lambda: bool(harness.session.caller_ids))
     results: list[list[object]] = []
-    harness.session.preflight(request_for(sid), lambda checks: results.append(list(checks)))
+    harness.session.preflight(request_for(sid)).finished.connect(
+        lambda checks: results.append(list(checks))
+    )
     qtbot.waitUntil(lambda: bool(results))
     assert results[0] and all(getattr(check, "passed", False) for check in results[0])
 
     harness.sandbox.world.join_app_participant(sid, "phone-alice")
     bad = request_for(sid, caller_id="+19999999999")
-    harness.session.preflight(bad, lambda checks: results.append(list(checks)))
+    harness.session.preflight(bad).finished.connect(lambda checks: results.append(list(checks)))
     qtbot.waitUntil(lambda: len(results) == 2)
     failed = {getattr(c, "name", "") for c in results[1] if not getattr(c, "passed", True)}
     assert {"Caller ID", "Identity"} <= failed
@@ -238,9 +240,12 @@ def test_preflight_reports_checks(qtbot: QtBot, harness: Harness) -> None:
 
 def test_preflight_failure_is_a_failed_check_not_a_popup(qtbot: QtBot, harness: Harness) -> None:
     sid = select_new_room(qtbot, harness)
+    qtbot.waitUntil(lambda: bool(harness.session.caller_ids))  # its load must not meet the faults
     harness.sandbox.controls.fault_rate = 1.0
     results: list[list[object]] = []
-    harness.session.preflight(request_for(sid), lambda checks: results.append(list(checks)))
+    harness.session.preflight(request_for(sid)).finished.connect(
+        lambda checks: results.append(list(checks))
+    )
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     harness.sandbox.controls.fault_rate = 0.0
     (check,) = results[0]
@@ -336,3 +341,38 @@ def test_last_refresh_moves_on_while_online(qtbot: QtBot, harness: Harness) -> N
         timeout=5_000,
     )
     assert harness.states[-1].kind is ConnectionKind.ONLINE
+
+
+def test_preflight_checks_again_by_itself_after_a_transient_failure(
+    qtbot: QtBot, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("moderator.ui.session.preflight.RETRY_DELAYS_S", (1, 2))
+    sid = select_new_room(qtbot, harness)
+    qtbot.waitUntil(lambda: bool(harness.session.caller_ids))
+    harness.sandbox.controls.fault_rate = 1.0
+    results: list[list[object]] = []
+    run = harness.session.preflight(request_for(sid))
+    run.finished.connect(lambda checks: results.append(list(checks)))
+    qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+    (check,) = results[0]
+    assert getattr(check, "reason", "") == "Twilio did not answer; checking again in 1 s"
+    assert run.retry_pending
+    harness.sandbox.controls.fault_rate = 0.0
+    qtbot.waitUntil(
+        lambda: bool(results[-1]) and all(getattr(c, "passed", False) for c in results[-1]),
+        timeout=10_000,
+    )
+    assert not run.retry_pending and not harness.errors
+
+
+def test_a_newer_preflight_supersedes_the_older_one(qtbot: QtBot, harness: Harness) -> None:
+    sid = select_new_room(qtbot, harness)
+    qtbot.waitUntil(lambda: bool(harness.session.caller_ids))
+    old: list[object] = []
+    new: list[object] = []
+    first = harness.session.preflight(request_for(sid))
+    first.finished.connect(old.append)
+    second = harness.session.preflight(request_for(sid, identity="phone-bob"))
+    second.finished.connect(new.append)
+    qtbot.waitUntil(lambda: bool(new), timeout=10_000)
+    assert old == [] and not first.active and second.active

@@ -11,11 +11,11 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
+from moderator.core.connection import ConnectionKind
+from moderator.core.dialer import DialRequest
 from moderator.core.guest_state import GuestStatus
 from moderator.core.journal import Journal
 from moderator.sandbox.server import SandboxServer
-from moderator.ui.connection import ConnectionKind
-from moderator.ui.session import DialRequest
 from tests.ui.session_fixtures import CALLER_ID, Harness, make_harness
 
 CALLS_PATH = "/Calls.json"
@@ -145,7 +145,7 @@ def test_create_call_timeout_is_reconciled_not_retried(
 def test_create_call_500_with_no_call_ends_as_not_placed(
     qtbot: QtBot, harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("moderator.ui.session.RECONCILE_DELAYS_S", (0.2, 0.2, 0.2))
+    monkeypatch.setattr("moderator.core.dialer.RECONCILE_DELAYS_S", (0.2, 0.2, 0.2))
     sandbox = harness.sandbox
     room = sandbox.world.create_room("standup")
     qtbot.waitUntil(lambda: harness.room_names() == ["standup"])

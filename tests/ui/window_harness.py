@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidge
 from pytestqt.qtbot import QtBot
 
 from moderator.core.credentials import Credentials
+from moderator.core.poller import PollSettings
 from moderator.core.settings import Settings, SettingsStore
 from moderator.sandbox.server import SandboxServer
 from moderator.ui.main_window import MainWindow
-from moderator.ui.poller import PollSettings
 from moderator.ui.session import Session
 
 W = TypeVar("W", bound=QWidget)

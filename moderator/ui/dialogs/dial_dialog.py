@@ -8,12 +8,13 @@ passed for exactly what is on screen, and a second click can never place a secon
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Protocol
 
 import phonenumbers
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,27 +33,30 @@ from PySide6.QtWidgets import (
 )
 
 from moderator.core import phone
+from moderator.core.dialer import DialRequest
 from moderator.core.identity import generate_phone_identity, validate_identity
 from moderator.core.models import CallerId, CallerIdSource
 from moderator.core.preflight import CheckResult
 from moderator.core.twiml import TwimlError, indented_for_reading, room_twiml
 from moderator.ui import resources
-from moderator.ui.session import DialRequest
 
 PREFLIGHT_DEBOUNCE_MS = 300
 MAX_LABEL_LENGTH = 64
 
 
+class PreflightHandle(Protocol):
+    """A running pre-flight (the session's `PreflightRun`): results come on `finished`."""
+
+    @property
+    def finished(self) -> SignalInstance: ...
+
+    def cancel(self) -> None: ...
+
+
 class DialBackend(Protocol):
     """What the dialog needs from the session (Session satisfies this)."""
 
-    def preflight(
-        self,
-        request: DialRequest,
-        callback: Callable[[list[CheckResult]], None],
-        *,
-        default_region: str = ...,
-    ) -> None: ...
+    def preflight(self, request: DialRequest, *, default_region: str = ...) -> PreflightHandle: ...
 
     def dial(self, request: DialRequest) -> str: ...
 
@@ -122,6 +126,10 @@ class DialDialog(QDialog):
         self._checks_generation = -1
         self._dialed = False
         self._closed = False
+        self._preflight: PreflightHandle | None = None
+        # One request id for the dialog's whole life: however often Dial is clicked (or the
+        # dialog is driven programmatically), the session places at most one call for it.
+        self._request_id = uuid.uuid4().hex
         self._ready = False  # inputs are wired up at the end of __init__
         self.dial_id: str | None = None
 
@@ -193,6 +201,13 @@ class DialDialog(QDialog):
         self.checks_list.setMinimumHeight(120)
         self.checks_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.checks_list.setWordWrap(True)
+        self.check_again_button = QPushButton("Check &again", self)
+        self.check_again_button.setAccessibleName("Check again")
+        self.check_again_button.setToolTip("Run the pre-flight checks again now")
+        self.check_again_button.clicked.connect(self.check_again)
+        checks_column = QVBoxLayout()
+        checks_column.addWidget(self.checks_list)
+        checks_column.addWidget(self.check_again_button, 0, Qt.AlignmentFlag.AlignRight)
 
         form = QFormLayout()
         # A label shows its "&" mnemonic only with a buddy; rows holding a layout get none.
@@ -203,7 +218,7 @@ class DialDialog(QDialog):
         form.addRow("", self.identity_hint)
         form.addRow("&Caller ID:", self.caller_id_combo)
         form.addRow("TwiML:", self.twiml_preview)
-        form.addRow("Checks:", self.checks_list)
+        form.addRow("Checks:", checks_column)
 
         self.dial_button = QPushButton(resources.icon("dial"), "Dial", self)
         self.dial_button.setAccessibleName("Dial")
@@ -288,6 +303,7 @@ class DialDialog(QDialog):
             identity=self.identity_edit.text(),
             caller_id=self.caller_id(),
             label=self.label_edit.text().strip(),
+            request_id=self._request_id,
         )
 
     def checks(self) -> list[CheckResult] | None:
@@ -401,11 +417,19 @@ class DialDialog(QDialog):
         if self._closed or self._dialed:
             return
         generation = self._generation
-        self._backend.preflight(
-            self.request(),
-            lambda results: self._on_checks(generation, results),
-            default_region=self.region(),
-        )
+        if self._preflight is not None:
+            self._preflight.cancel()
+        self._preflight = self._backend.preflight(self.request(), default_region=self.region())
+        self._preflight.finished.connect(lambda results: self._on_checks(generation, results))
+
+    @Slot()
+    def check_again(self) -> None:
+        """Run the checks now (the host pressed Check again): no debounce, no waiting."""
+        if self._closed or self._dialed:
+            return
+        self._debounce.stop()
+        self._show_checks_pending()
+        self._run_preflight()
 
     def _on_checks(self, generation: int, results: Sequence[CheckResult]) -> None:
         if self._closed or generation != self._generation:
@@ -462,6 +486,7 @@ class DialDialog(QDialog):
             return
         self._dialed = True  # before anything else: a second click must find the door shut
         self.dial_button.setEnabled(False)
+        self.check_again_button.setEnabled(False)
         self._debounce.stop()
         dial_id = self._backend.dial(self.request())
         if not dial_id:  # the session refused before any call (it reports why)
@@ -475,6 +500,8 @@ class DialDialog(QDialog):
         """Stop reacting to late check results once the dialog is closed."""
         self._closed = True
         self._debounce.stop()
+        if self._preflight is not None:
+            self._preflight.cancel()
         super().done(result)
 
 

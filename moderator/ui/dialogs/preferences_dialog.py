@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from moderator.core.poller import PollSettings
 from moderator.core.settings import (
     OTHER_ROOMS_REFRESH,
     ROOMS_REFRESH,
@@ -27,7 +28,6 @@ from moderator.core.settings import (
     Settings,
 )
 from moderator.ui.dialogs.dial_dialog import region_choices
-from moderator.ui.poller import PollSettings
 
 TWILIO_READS_PER_S = 80
 

@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from enum import IntEnum
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QFont
 
-from moderator.core.models import Room
+from moderator.core.live_state import MAX_PHONE_PARTICIPANTS, RoomRow
 from moderator.ui.models.formatting import age, seconds_between
 from moderator.ui.models.keyed_table import KeyedTableModel, Now, utcnow
-
-MAX_PHONE_PARTICIPANTS = 35
-"""Twilio's cap on PSTN participants per room."""
-
-
-@dataclass(frozen=True, slots=True)
-class RoomRow:
-    """One room as the rooms pane shows it.
-
-    `participant_count` is None until the room's participants were first counted; counts of rooms
-    other than the selected one are refreshed round-robin, so `counted_at` says how old they are.
-    """
-
-    room: Room
-    participant_count: int | None
-    phone_count: int
-    counted_at: datetime | None = None
-
-    @property
-    def sid(self) -> str:
-        return self.room.sid
 
 
 class RoomColumn(IntEnum):

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from moderator.core.live_state import RoomRow
 from moderator.ui.actions import Actions
 from moderator.ui.models.roles import SORT_ROLE
-from moderator.ui.models.rooms_model import RoomRow, RoomsModel
+from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.panes.empty_state import EmptyStateOverlay
 from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
 

@@ -8,9 +8,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from moderator.core.live_state import RoomRow
 from moderator.core.models import Room, RoomType
 from moderator.ui.models.roles import ROW_ROLE, SORT_ROLE
-from moderator.ui.models.rooms_model import RoomColumn, RoomRow, RoomsModel
+from moderator.ui.models.rooms_model import RoomColumn, RoomsModel
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import math
 import random
 from datetime import UTC, datetime
 
+from moderator.core.connection import Backoff, ConnectionKind, ConnectionMonitor, ConnectionState
 from moderator.core.errors import ErrorKind, TwilioError
-from moderator.ui.connection import Backoff, ConnectionKind, ConnectionMonitor, ConnectionState
 
 WHEN = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -1,0 +1,237 @@
+"""The host's actions, one small operation each, on a task pool of their own.
+
+Each action asks the Qt-free core what to do (`Dialer`, `LiveState`), runs the one request it
+names on the actions pool (separate from the polls', so a Dial never queues behind a slow
+poll), and hands the answer back to the core; the `Changes` it returns go to the session's
+`apply`. Nothing here decides anything a test of the core could not check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject
+
+from moderator.core.changes import Changes, ErrorTopic, Report
+from moderator.core.dialer import CreateCall, Dialer, DialRequest, DialStart, hang_up_status
+from moderator.core.errors import ErrorKind, TwilioError
+from moderator.core.gateway import TwilioGateway
+from moderator.core.guest_state import GuestEvent, PhoneGuest
+from moderator.core.guests import GuestBook
+from moderator.core.live_state import LiveState
+from moderator.core.models import Call, CallerId, Participant, Room, RoomType
+from moderator.core.poller import ROOMS_KEY, call_key, participants_key
+from moderator.core.preflight import CheckResult, gather_preflight_inputs, run_preflight
+from moderator.core.roster import RosterRow
+from moderator.ui.session.poll_loop import PollLoop
+from moderator.ui.session.preflight import PreflightRun
+from moderator.ui.session.publisher import ChangePublisher
+from moderator.ui.tasks import TaskRunner
+
+
+class HostActions(QObject):
+    """Dial, remove, hang up, create and end rooms, load caller IDs, run pre-flights."""
+
+    def __init__(
+        self,
+        gateway: TwilioGateway,
+        book: GuestBook,
+        live: LiveState,
+        dialer: Dialer,
+        publisher: ChangePublisher,
+        polls: PollLoop,
+        *,
+        apply: Callable[[Changes], None],
+        clock: Callable[[], datetime],
+        max_threads: int,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._gateway = gateway
+        self._book = book
+        self._live = live
+        self._dialer = dialer
+        self._publisher = publisher
+        self._polls = polls
+        self._apply = apply
+        self._clock = clock
+        self.runner = TaskRunner(self, max_threads=max_threads)
+        self._preflight: PreflightRun | None = None
+
+    def shutdown(self, wait_ms: int) -> None:
+        if self._preflight is not None:
+            self._preflight.cancel()
+        self.runner.shutdown(wait_ms)
+
+    # -- dialing ------------------------------------------------------------------------------
+
+    def start_dial(self, start: DialStart) -> str:
+        """Send the dial's create-call (if any) and show its row in this very turn."""
+        changes = start.changes
+        if start.call is not None and not self._send(start.call):
+            # shut down: say so in the row rather than leave it "Dialing…"
+            changes += self._dialer.not_sent(start.dial_id, "the session was closed")
+        self._publisher.show_now(changes)
+        return start.dial_id
+
+    def _send(self, call: CreateCall) -> bool:
+        """Send a create-call once; its outcome (even unknown) goes back to the dialer."""
+        gateway, dial_id = self._gateway, call.dial_id
+
+        def failed(error: TwilioError) -> None:
+            self._polls.note_action_failure(error)
+            self._apply(self._dialer.create_failed(dial_id, error))
+
+        return self.runner.run(
+            f"dial:{dial_id}",
+            lambda: gateway.create_call(call.to, call.from_, call.twiml, call.timeout_s),
+            lambda created: self._apply(self._dialer.created(dial_id, created)),
+            failed,
+        )
+
+    def remove(self, row: RosterRow) -> None:
+        """Disconnect an app participant; cancel a ringing phone guest; disconnect a phone guest
+        in the room and end its call (the dialer says which)."""
+        removal = self._dialer.removal(row, self._publisher.selected)
+        if removal.disconnect is not None:
+            room_sid, participant_sid, identity = removal.disconnect
+            gateway = self._gateway
+
+            def removed(_participant: Participant) -> None:
+                self._apply(self._dialer.participant_removed(room_sid, identity))
+
+            self.runner.run(
+                f"remove:{participant_sid}",
+                lambda: gateway.disconnect_participant(room_sid, participant_sid),
+                removed,
+                self._failed(f"Removing {identity}", room_sid),
+            )
+        self._apply(removal.changes)
+
+    def hang_up(self, guest: PhoneGuest) -> None:
+        """Leave the room (if in it) and end the call; an already-gone participant is fine."""
+        call_sid, room_sid, participant_sid = guest.call_sid, guest.room_sid, guest.participant_sid
+        assert call_sid is not None
+        status = hang_up_status(guest)
+        gateway = self._gateway
+
+        def work() -> Call:
+            if participant_sid is not None:
+                try:
+                    gateway.disconnect_participant(room_sid, participant_sid)
+                except TwilioError as error:  # already gone is fine: the call is what matters
+                    if error.kind not in (ErrorKind.NOT_FOUND, ErrorKind.CONFLICT):
+                        raise
+            return gateway.hang_up(call_sid, status)
+
+        self.runner.run(
+            f"hangup:{call_sid}",
+            work,
+            lambda call: self._apply(self._dialer.hung_up(guest, call)),
+            self._failed(f"Removing {guest.masked_number}", room_sid),
+        )
+
+    # -- rooms --------------------------------------------------------------------------------
+
+    def create_room(
+        self,
+        unique_name: str,
+        room_type: RoomType,
+        max_participants: int | None,
+        on_created: Callable[[Room], None] | None,
+    ) -> None:
+        gateway = self._gateway
+
+        def done(room: Room) -> None:
+            text = f"Created room {room.unique_name}"
+            changes = self._live.add_room(room)
+            changes.events.append(self._event("room-created", text, room.sid, room.unique_name))
+            self._publisher.show_now(changes)
+            if on_created is not None:
+                on_created(room)
+
+        self.runner.run(
+            None,
+            lambda: gateway.create_room(unique_name, room_type, max_participants),
+            done,
+            self._failed(f"Creating room {unique_name}", None),
+        )
+
+    def end_room(self, room_sid: str) -> None:
+        gateway = self._gateway
+        name = self._live.room_name(room_sid) or room_sid
+
+        def done(_room: Room) -> None:
+            changes = self._dialer.room_gone(room_sid, name)
+            changes.events.append(self._event("room-ended", f"Ended room {name}", room_sid, name))
+            changes += self._live.remove_room(room_sid)
+            changes.polls |= {ROOMS_KEY, *(call_key(s) for s in self._book.live_call_sids())}
+            changes.tick = True
+            self._apply(changes)
+
+        self.runner.run(
+            f"end-room:{room_sid}",
+            lambda: gateway.complete_room(room_sid),
+            done,
+            self._failed(f"Ending room {name}", room_sid),
+        )
+
+    # -- data for the host --------------------------------------------------------------------
+
+    def load_caller_ids(self, loaded: Callable[[list[CallerId]], None]) -> None:
+        def failed(error: TwilioError) -> None:
+            # Rejected credentials are reported once, as the connection's problem.
+            if not self._polls.note_action_failure(error):
+                report = Report(error, "Loading caller IDs", ErrorTopic.LOADING)
+                self._apply(Changes.of_error(report))
+
+        self.runner.run("caller-ids", self._gateway.list_caller_ids, loaded, failed)
+
+    def preflight(
+        self, request: DialRequest, default_region: str, caller_ids: list[CallerId] | None
+    ) -> PreflightRun:
+        """Start the checks for a request, superseding the previous run (see PreflightRun)."""
+        if self._preflight is not None:
+            self._preflight.cancel()
+            self._preflight.deleteLater()
+        room_key = request.room_sid or request.room_name
+        phone_identities = self._book.phone_identities(request.room_sid)
+        pending = self._dialer.pending_in_room(request.room_sid)
+        gateway = self._gateway
+
+        def work() -> list[CheckResult]:
+            inputs = gather_preflight_inputs(
+                gateway,
+                room_key,
+                to=request.number,
+                from_=request.caller_id,
+                identity=request.identity,
+                phone_identities=phone_identities,
+                pending_phone_calls=pending,
+                caller_ids=caller_ids,
+                default_region=default_region,
+            )
+            return run_preflight(inputs)
+
+        run = PreflightRun(self.runner, work, self._polls.note_action_failure, self)
+        self._preflight = run
+        run.start()  # results arrive in a later turn of the event loop, never before return
+        return run
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _failed(self, context: str, room_sid: str | None) -> Callable[[TwilioError], None]:
+        def failed(error: TwilioError) -> None:
+            self._polls.note_action_failure(error)
+            changes = Changes.of_error(Report(error, context, ErrorTopic.ACTION, room_sid or ""))
+            if room_sid is not None:
+                changes.polls.add(participants_key(room_sid))
+                changes.rosters.add(room_sid)
+            self._apply(changes)
+
+        return failed
+
+    def _event(self, kind: str, text: str, room_sid: str, room_name: str) -> GuestEvent:
+        """An event of the session's own (not the guest book's), stamped now."""
+        return GuestEvent(self._clock(), room_sid, room_name, kind, text)

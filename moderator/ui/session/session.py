@@ -1,0 +1,320 @@
+"""One Twilio profile, live: the coordinator between the core, the task pools and the widgets.
+
+The Session is the only thing the widgets talk to. It decides nothing itself: the Qt-free core
+does (`LiveState` for what is in the rooms, `Dialer` for every dial's life, `GuestBook` for the
+guests and their journal), and each host action here is one small step — ask the core, run the
+request it names on the actions pool, hand the answer back to the core, and pass the `Changes`
+it returns to the `ChangePublisher` (what to show) and the `PollLoop` (what to poll). Polls run
+on a pool of their own, so a slow poll never queues ahead of a Dial, and nothing here blocks on
+the network.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from twilio.rest import Client
+
+from moderator.core.changes import Changes
+from moderator.core.connection import ConnectionState
+from moderator.core.credentials import Credentials
+from moderator.core.dialer import Dialer, DialRequest
+from moderator.core.gateway import TwilioGateway
+from moderator.core.guest_state import utcnow
+from moderator.core.guests import GuestBook
+from moderator.core.http import make_client
+from moderator.core.journal import Journal
+from moderator.core.live_state import LiveState, RoomRow
+from moderator.core.models import CallerId, Room, RoomType
+from moderator.core.phone import DEFAULT_REGION
+from moderator.core.poller import ROOMS_KEY, PollPlanner, PollSettings, call_key, participants_key
+from moderator.core.retry import NO_RETRY
+from moderator.core.roster import RosterRow
+from moderator.core.settings import Settings
+from moderator.ui.session.host_actions import HostActions
+from moderator.ui.session.poll_loop import PollLoop
+from moderator.ui.session.preflight import PreflightRun
+from moderator.ui.session.publisher import ChangePublisher
+
+__all__ = ["Session"]
+
+DEFAULT_TIMEOUT_S = 10.0
+"""HTTP timeout: above the 5 s latency a poor link may add, below the host's patience."""
+
+
+class Session(QObject):
+    """Everything live about one profile; create one per profile, call start(), then stop()."""
+
+    roomsChanged = Signal(list)  # list[RoomRow], sorted by unique name
+    rosterChanged = Signal(str, list)  # room SID, list[RosterRow]
+    events = Signal(list)  # list[GuestEvent], oldest first
+    connectionChanged = Signal(object)  # ConnectionState
+    errorRaised = Signal(object)  # Report: the error, what the app was doing, its topic
+    callerIdsChanged = Signal(list)  # list[CallerId]
+
+    def __init__(
+        self,
+        credentials: Credentials | Client,
+        *,
+        base_url: str | None = None,
+        journal: Journal | None = None,
+        settings: PollSettings | Settings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_threads: int = 4,
+        parent: QObject | None = None,
+    ) -> None:
+        """`credentials` (or a ready twilio Client) for one account; `base_url` for the sandbox.
+
+        `journal` makes dials survive a crash: pass one per account (the session closes it on
+        stop). Without it the guest book lives in memory only. `max_threads` is split between
+        the polls' pool and the host actions' pool (at least one thread each).
+        """
+        super().__init__(parent)
+        if isinstance(credentials, Credentials):
+            credentials = make_client(credentials, base_url, timeout=timeout_s)
+        self._client = credentials
+        self._gateway = TwilioGateway(credentials)
+        if settings is None or isinstance(settings, Settings):
+            settings = PollSettings.from_settings(settings) if settings else PollSettings()
+        self._journal = journal
+        self._clock = clock
+        self._book = GuestBook.from_journal(journal, clock) if journal else GuestBook(None, clock)
+        self._live = LiveState(self._book, clock)
+        self._dialer = Dialer(self._book, self._live, clock, monotonic)
+        self._publisher = ChangePublisher(self._live, clock, self)
+        poll_threads = max(1, max_threads - max_threads // 2)
+        # Polls handle failure themselves (backoff, probe); retrying inside a worker would only
+        # hold a pool thread and spend reads on a link that is down.
+        self._polls = PollLoop(
+            TwilioGateway(credentials, retry_policy=NO_RETRY),
+            self._live,
+            self._dialer,
+            settings,
+            apply=self._apply,
+            selected=lambda: self._publisher.selected,
+            clock=clock,
+            monotonic=monotonic,
+            max_threads=poll_threads,
+            parent=self,
+        )
+        self._actions = HostActions(
+            self._gateway,
+            self._book,
+            self._live,
+            self._dialer,
+            self._publisher,
+            self._polls,
+            apply=self._apply,
+            clock=clock,
+            max_threads=max(1, max_threads // 2),
+            parent=self,
+        )
+        self._caller_ids: list[CallerId] | None = None  # None until loaded
+        self._state = "new"  # "new" → "running" → "stopped"
+        for source, target in (
+            (self._publisher.roomsChanged, self.roomsChanged),
+            (self._publisher.rosterChanged, self.rosterChanged),
+            (self._publisher.events, self.events),
+            (self._publisher.errorRaised, self.errorRaised),
+            (self._polls.connectionChanged, self.connectionChanged),
+        ):
+            source.connect(target)
+        self._polls.roomsAnswered.connect(self._after_first_rooms)
+        self._polls.second.connect(self._each_second)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin polling, take back calls a previous run left unfinished, then load caller IDs.
+
+        The rooms list is what the host waits for, so its request goes out first and alone; the
+        caller IDs (whose first request imports the SDK's whole Api v2010: tens of ms of CPU)
+        follow once it is answered instead of slowing it down.
+        """
+        if self._state != "new":
+            return
+        self._state = "running"
+        self._apply(self._dialer.recover())
+        self._polls.start()
+        if not self._polls.runner.in_flight(ROOMS_KEY):
+            self._after_first_rooms()
+
+    def stop(self, wait_ms: int = 100) -> None:
+        """Stop polling and drop late results; in-flight requests finish on their own."""
+        if self._state == "stopped":
+            return
+        self._state = "stopped"
+        self._publisher.stop()
+        self._polls.stop(wait_ms)
+        self._actions.shutdown(wait_ms)
+        if self._journal is not None:
+            self._journal.close()
+        close = getattr(self._client.http_client, "close", None)
+        if callable(close):  # pooled connections: a profile switch should not leave them open
+            close()
+
+    def shutdown_pools(self, wait_ms: int) -> None:
+        """Stop both task pools as if the app died now (tests of crash recovery)."""
+        self._polls.runner.shutdown(wait_ms)
+        self._actions.runner.shutdown(wait_ms)
+
+    @property
+    def running(self) -> bool:
+        return self._state == "running"
+
+    # -- read-only state ----------------------------------------------------------------------
+
+    @property
+    def book(self) -> GuestBook:
+        return self._book
+
+    @property
+    def journal(self) -> Journal | None:
+        return self._journal
+
+    @property
+    def gateway(self) -> TwilioGateway:
+        return self._gateway
+
+    @property
+    def settings(self) -> PollSettings:
+        return self._polls.settings
+
+    @property
+    def planner(self) -> PollPlanner:
+        return self._polls.planner
+
+    @property
+    def selected_room(self) -> str | None:
+        return self._publisher.selected
+
+    @property
+    def caller_ids(self) -> list[CallerId]:
+        return list(self._caller_ids or ())
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        return self._polls.state
+
+    def room(self, room_sid: str) -> Room | None:
+        return self._live.room(room_sid)
+
+    def room_rows(self) -> list[RoomRow]:
+        return self._live.room_rows()
+
+    def roster(self, room_sid: str) -> list[RosterRow]:
+        return self._live.roster(room_sid)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Take the host's new refresh intervals (Preferences) from the next tick on.
+
+        Only the intervals change: the read budgets and the planner's history stay, so a change
+        never causes a burst of reads nor forgets what is already due.
+        """
+        self._polls.settings = PollSettings.from_settings(settings, base=self._polls.settings)
+
+    # -- selection and refresh ----------------------------------------------------------------
+
+    @Slot(object)
+    def select_room(self, room_sid: str | None) -> None:
+        """Follow a room closely (participants every second); None follows none."""
+        if self._publisher.select(room_sid) and room_sid is not None:
+            self._polls.apply(Changes(polls={participants_key(room_sid)}, tick=True))
+
+    @Slot()
+    def refresh_now(self) -> None:
+        """Poll the rooms and the selected room now; also lifts a backoff or an auth stop.
+
+        Starts the session if start() was not called yet.
+        """
+        if self._state == "new":
+            self.start()
+            return
+        keys = [ROOMS_KEY, *(call_key(sid) for sid in self._book.live_call_sids())]
+        if self._publisher.selected is not None:
+            keys.append(participants_key(self._publisher.selected))
+        self._polls.refresh_now(*keys)
+
+    @Slot()
+    def load_caller_ids(self) -> None:
+        """(Re)load the account's voice numbers and verified caller IDs."""
+
+        def loaded(caller_ids: list[CallerId]) -> None:
+            self._caller_ids = list(caller_ids)
+            self.callerIdsChanged.emit(list(caller_ids))
+
+        self._actions.load_caller_ids(loaded)
+
+    @Slot()
+    def _after_first_rooms(self) -> None:
+        QTimer.singleShot(0, self, self._load_caller_ids_if_running)
+
+    def _load_caller_ids_if_running(self) -> None:
+        if self.running and self._caller_ids is None:
+            self.load_caller_ids()
+
+    @Slot()
+    def _each_second(self) -> None:
+        """Keep "Ringing 12 s" texts moving while a dial into the selected room is under way."""
+        selected = self._publisher.selected
+        if selected is not None and self._dialer.any_live_in_room(selected):
+            self._publisher.mark_roster_dirty()
+
+    # -- actions (each one small operation of HostActions) ----------------------------------
+
+    def dial(self, request: DialRequest) -> str:
+        """Place a call into a room; the guest row appears at once. Returns the dial id.
+
+        The same request (double click), or the same number and identity while that dial is
+        still under way, returns the existing dial's id instead of placing a second call.
+        Returns "" when nothing was dialed (identity taken by another live dial, the journal
+        could not record it, invalid TwiML); errorRaised says why.
+        """
+        return self._actions.start_dial(self._dialer.begin(request, self._caller_ids))
+
+    def redial(self, row: RosterRow) -> str:
+        """Dial a phone guest who left or failed again (same number, identity, caller ID)."""
+        return self._actions.start_dial(self._dialer.redial(row))
+
+    def remove(self, row: RosterRow) -> None:
+        """Remove from the room: disconnect an app participant; cancel a ringing phone guest;
+        disconnect a phone guest in the room and end its call."""
+        self._actions.remove(row)
+
+    def create_room(
+        self,
+        unique_name: str,
+        room_type: RoomType = RoomType.GROUP,
+        max_participants: int | None = None,
+        on_created: Callable[[Room], None] | None = None,
+    ) -> None:
+        """Create an in-progress room; it shows in the list as soon as Twilio confirms it."""
+        self._actions.create_room(unique_name, room_type, max_participants, on_created)
+
+    def end_room(self, room_sid: str) -> None:
+        """Complete a room: everyone is disconnected and phone guests' calls end."""
+        self._actions.end_room(room_sid)
+
+    def preflight(
+        self, request: DialRequest, *, default_region: str = DEFAULT_REGION
+    ) -> PreflightRun:
+        """Run the pre-dial checks on freshly fetched data; the returned run's `finished`
+        signal gives the results on the GUI thread. A new call supersedes the previous run
+        (only the newest delivers), so a dialog may call this whenever its inputs change
+        (debounced: each call costs two reads). A run that met a transient failure checks
+        again by itself."""
+        return self._actions.preflight(request, default_region, self._caller_ids)
+
+    def _apply(self, changes: Changes) -> None:
+        """The one way a change reaches the screen, the poll loop and the phone lines."""
+        if not changes:
+            return
+        self._publisher.apply(changes)
+        for guest in changes.hang_ups:
+            self._actions.hang_up(guest)
+        self._polls.apply(changes)
