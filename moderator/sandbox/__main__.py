@@ -1,23 +1,32 @@
 """`python -m moderator.sandbox` / `room-moderator-sandbox`: a local Twilio in real time.
 
 The first stdout line is one JSON object (base_url and the four credentials) so scripts can read
-it; everything meant for people goes to stderr. Runs until Ctrl-C or SIGTERM.
+it; everything meant for people goes to stderr. `--write-config FILE` also writes that object to
+FILE (atomically, mode 0600: it holds credentials) before the line is printed, for launchers
+that would rather read a file than a pipe. Runs until Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import signal
 import sys
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import FrameType
 
 from moderator.sandbox.clock import RealClock
 from moderator.sandbox.server import SandboxOptions, SandboxServer
 
-__all__ = ["main", "parse_args"]
+__all__ = ["main", "parse_args", "write_config"]
+
+CONFIG_MODE = 0o600
+"""--write-config files hold credentials: readable by their owner only."""
 
 
 def _share(text: str) -> float:
@@ -41,8 +50,7 @@ def _positive(text: str) -> float:
     return value
 
 
-def parse_args(argv: Sequence[str] | None = None) -> SandboxOptions:
-    """Command-line options → SandboxOptions."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="room-moderator-sandbox",
         description="A local stand-in for Twilio's Video and Voice REST APIs.",
@@ -68,7 +76,17 @@ def parse_args(argv: Sequence[str] | None = None) -> SandboxOptions:
     parser.add_argument(
         "--demo", action="store_true", help="live rooms where participants come and go"
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--write-config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the JSON line (with credentials) to FILE, mode 0600",
+    )
+    return parser
+
+
+def _options(args: argparse.Namespace) -> SandboxOptions:
     return SandboxOptions(
         seed=args.seed,
         demo=args.demo,
@@ -81,16 +99,50 @@ def parse_args(argv: Sequence[str] | None = None) -> SandboxOptions:
     )
 
 
+def parse_args(argv: Sequence[str] | None = None) -> SandboxOptions:
+    """Command-line options → SandboxOptions (--write-config is the CLI's own, not the server's)."""
+    return _options(_parser().parse_args(argv))
+
+
+def write_config(path: Path, config: Mapping[str, str]) -> None:
+    """Write `config` as one JSON line to `path`, atomically and readable by the owner only.
+
+    A temporary file in the same directory gets the content and mode 0600 first, then replaces
+    `path`, so a reader never sees a half-written file nor, even briefly, credentials with wider
+    permissions. Raises OSError (and leaves no temporary file) if that fails.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            if hasattr(os, "fchmod"):  # POSIX; mkstemp's file is already private elsewhere
+                os.fchmod(handle.fileno(), CONFIG_MODE)
+            handle.write(json.dumps(dict(config)) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the sandbox, print its JSON line, and serve until interrupted."""
-    options = parse_args(argv)
-    server = SandboxServer(options, clock=RealClock())
+    args = _parser().parse_args(argv)
+    server = SandboxServer(_options(args), clock=RealClock())
     try:
         server.start()
     except OSError as exc:
         print(f"room-moderator-sandbox: {exc}", file=sys.stderr)
         return 1
     line = {"base_url": server.base_url, **server.credentials.as_dict()}
+    if args.write_config is not None:
+        try:
+            write_config(args.write_config, line)
+        except OSError as exc:
+            server.stop()
+            print(f"room-moderator-sandbox: cannot write config: {exc}", file=sys.stderr)
+            return 1
     print(json.dumps(line), flush=True)
     print(
         f"Sandbox Twilio at {server.base_url}. Dial numbers ending 1111 (busy), 2222 (no answer),"

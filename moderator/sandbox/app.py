@@ -1,7 +1,9 @@
 """The WSGI application: Werkzeug routes for Twilio's Video v1 and Api 2010 paths.
 
 Each request goes: receipt time → latency → auth → rate limit → injected 500 → route → world
-(under its lock) → JSON, possibly cut short by the malformed-body fault → request log.
+(under its lock) → JSON, possibly cut short by the malformed-body fault → request log. The routes
+and their handlers live in `moderator.sandbox.routes`, one module per resource family; this module
+is the pipeline they share.
 """
 
 from __future__ import annotations
@@ -11,30 +13,20 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from moderator.sandbox.controls import Controls
 from moderator.sandbox.errors import ApiError, error_body
-from moderator.sandbox.paging import PAGING_PARAMETERS, parse_page_request, slice_page
 from moderator.sandbox.request_log import RequestLog, RequestRecord
-from moderator.sandbox.serialization import (
-    account_json,
-    api_list_json,
-    call_json,
-    caller_id_json,
-    incoming_number_json,
-    participant_json,
-    room_json,
-    track_json,
-    video_list_json,
-)
-from moderator.sandbox.world import OwnedNumber, World
+from moderator.sandbox.routes import calls, numbers, rooms
+from moderator.sandbox.routes.common import Handlers, JsonObject
+from moderator.sandbox.world import World
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -43,52 +35,7 @@ __all__ = ["AcceptedCredentials", "SandboxApp"]
 
 log = logging.getLogger(__name__)
 
-JsonObject = dict[str, Any]
-Handler = Callable[..., tuple[int, JsonObject]]
-_NEWEST_FIRST = 1 << 48  # ranks for newest-first lists: larger seq → smaller rank
-
-URL_MAP = Map(
-    [
-        Rule("/2010-04-01/Accounts/<account>.json", endpoint="account", methods=["GET"]),
-        Rule(
-            "/2010-04-01/Accounts/<account>/Calls.json", endpoint="calls", methods=["GET", "POST"]
-        ),
-        Rule(
-            "/2010-04-01/Accounts/<account>/Calls/<sid>.json",
-            endpoint="call",
-            methods=["GET", "POST"],
-        ),
-        Rule(
-            "/2010-04-01/Accounts/<account>/IncomingPhoneNumbers.json",
-            endpoint="incoming_numbers",
-            methods=["GET"],
-        ),
-        Rule(
-            "/2010-04-01/Accounts/<account>/OutgoingCallerIds.json",
-            endpoint="caller_ids",
-            methods=["GET"],
-        ),
-        Rule("/v1/Rooms", endpoint="rooms", methods=["GET", "POST"]),
-        Rule("/v1/Rooms/<room>", endpoint="room", methods=["GET", "POST"]),
-        Rule("/v1/Rooms/<room>/Participants", endpoint="participants", methods=["GET"]),
-        Rule(
-            "/v1/Rooms/<room>/Participants/<participant>",
-            endpoint="participant",
-            methods=["GET", "POST"],
-        ),
-        Rule(
-            "/v1/Rooms/<room>/Participants/<participant>/PublishedTracks",
-            endpoint="published_tracks",
-            methods=["GET"],
-        ),
-        Rule(
-            "/v1/Rooms/<room>/Participants/<participant>/PublishedTracks/<sid>",
-            endpoint="published_track",
-            methods=["GET"],
-        ),
-    ],
-    strict_slashes=False,
-)
+URL_MAP = Map([*numbers.RULES, *calls.RULES, *rooms.RULES], strict_slashes=False)
 
 
 @dataclass(frozen=True, repr=False)
@@ -114,25 +61,6 @@ class AcceptedCredentials:
         return any(results)
 
 
-def _filters(request: Request) -> dict[str, str]:
-    """The query parameters other than paging, in the client's order (kept in page URLs)."""
-    return {k: v for k, v in request.args.items(multi=True) if k not in PAGING_PARAMETERS}
-
-
-def _optional(value: str | None) -> str | None:
-    return value if value else None
-
-
-def _int_form(request: Request, name: str, default: int | None) -> int | None:
-    raw = request.form.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ApiError(400, 20001, f"{name} must be an integer, got {raw!r}") from exc
-
-
 class SandboxApp:
     """WSGI callable serving one world with one set of controls."""
 
@@ -147,23 +75,10 @@ class SandboxApp:
         self.credentials = credentials
         self.controls = controls
         self.request_log = request_log
-        self._handlers: dict[tuple[str, str], Handler] = {
-            ("account", "GET"): self._fetch_account,
-            ("calls", "GET"): self._list_calls,
-            ("calls", "POST"): self._create_call,
-            ("call", "GET"): self._fetch_call,
-            ("call", "POST"): self._update_call,
-            ("incoming_numbers", "GET"): self._list_incoming_numbers,
-            ("caller_ids", "GET"): self._list_caller_ids,
-            ("rooms", "GET"): self._list_rooms,
-            ("rooms", "POST"): self._create_room,
-            ("room", "GET"): self._fetch_room,
-            ("room", "POST"): self._update_room,
-            ("participants", "GET"): self._list_participants,
-            ("participant", "GET"): self._fetch_participant,
-            ("participant", "POST"): self._update_participant,
-            ("published_tracks", "GET"): self._list_published_tracks,
-            ("published_track", "GET"): self._fetch_published_track,
+        self._handlers: Handlers = {
+            **numbers.NumberRoutes(world, credentials.auth_token).handlers(),
+            **calls.CallRoutes(world).handlers(),
+            **rooms.RoomRoutes(world).handlers(),
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -243,194 +158,3 @@ class SandboxApp:
 
     def _json(self, status: int, body: JsonObject) -> Response:
         return self._text(status, json.dumps(body))
-
-    # ------------------------------------------------------------------ Api 2010
-
-    def _base(self) -> str:
-        return f"/2010-04-01/Accounts/{self.world.account_sid}"
-
-    def _fetch_account(self, request: Request) -> tuple[int, JsonObject]:
-        with self.world.locked():
-            return 200, account_json(self.world, self.credentials.auth_token)
-
-    def _create_call(self, request: Request) -> tuple[int, JsonObject]:
-        form = request.form
-        url = form.get("Url") or form.get("ApplicationSid")
-        timeout = _int_form(request, "Timeout", 60)
-        with self.world.locked():
-            call = self.world.create_call(
-                _optional(form.get("To")),
-                _optional(form.get("From")),
-                _optional(form.get("Twiml")),
-                url=url,
-                timeout=60 if timeout is None else timeout,
-                status_callback=_optional(form.get("StatusCallback")),
-            )
-            return 201, call_json(call, self.world.account_sid)
-
-    def _fetch_call(self, request: Request, sid: str) -> tuple[int, JsonObject]:
-        with self.world.locked():
-            return 200, call_json(self.world.find_call(sid), self.world.account_sid)
-
-    def _update_call(self, request: Request, sid: str) -> tuple[int, JsonObject]:
-        form = request.form
-        if form.get("Url"):
-            raise ApiError(
-                400,
-                21205,
-                "Url is not supported by the sandbox, which cannot fetch TwiML: pass Twiml",
-            )
-        with self.world.locked():
-            call = self.world.update_call(
-                sid, _optional(form.get("Status")), _optional(form.get("Twiml"))
-            )
-            return 200, call_json(call, self.world.account_sid)
-
-    def _list_calls(self, request: Request) -> tuple[int, JsonObject]:
-        args = request.args
-        page_request = parse_page_request(args)
-        with self.world.locked():
-            calls = self.world.list_calls(
-                status=_optional(args.get("Status")),
-                to=_optional(args.get("To")),
-                from_=_optional(args.get("From")),
-                started_after=_optional(args.get("StartTime>")),
-                started_before=_optional(args.get("StartTime<")),
-                started_on=_optional(args.get("StartTime")),
-            )
-            page = slice_page(calls, lambda c: _NEWEST_FIRST - c.seq, page_request)
-            records = [call_json(c, self.world.account_sid) for c in page.items]
-        return 200, api_list_json(
-            "calls", records, page, f"{self._base()}/Calls.json", _filters(request)
-        )
-
-    def _list_incoming_numbers(self, request: Request) -> tuple[int, JsonObject]:
-        wanted = request.args.get("PhoneNumber")
-        return self._list_owned_numbers(
-            request,
-            [n for n in self.world.incoming_numbers if wanted is None or wanted in n.phone_number],
-            incoming_number_json,
-            "incoming_phone_numbers",
-            "IncomingPhoneNumbers.json",
-        )
-
-    def _list_caller_ids(self, request: Request) -> tuple[int, JsonObject]:
-        wanted = request.args.get("PhoneNumber")
-        return self._list_owned_numbers(
-            request,
-            [n for n in self.world.caller_ids if wanted is None or n.phone_number == wanted],
-            caller_id_json,
-            "outgoing_caller_ids",
-            "OutgoingCallerIds.json",
-        )
-
-    def _list_owned_numbers(
-        self,
-        request: Request,
-        numbers: list[OwnedNumber],
-        to_json: Callable[[OwnedNumber, str], JsonObject],
-        key: str,
-        resource: str,
-    ) -> tuple[int, JsonObject]:
-        """One page of the account's numbers, in the world's order."""
-        page_request = parse_page_request(request.args)
-        page = slice_page(numbers, lambda n: numbers.index(n), page_request)
-        records = [to_json(n, self.world.account_sid) for n in page.items]
-        return 200, api_list_json(
-            key, records, page, f"{self._base()}/{resource}", _filters(request)
-        )
-
-    # ------------------------------------------------------------------ Video v1
-
-    def _create_room(self, request: Request) -> tuple[int, JsonObject]:
-        form = request.form
-        max_participants = _int_form(request, "MaxParticipants", None)
-        with self.world.locked():
-            sid = self.world.create_room(
-                unique_name=form.get("UniqueName") or None,
-                type=form.get("Type") or "group",
-                max_participants=max_participants,
-                status_callback=_optional(form.get("StatusCallback")),
-            )
-            return 201, room_json(self.world.find_room(sid), self.world.account_sid)
-
-    def _fetch_room(self, request: Request, room: str) -> tuple[int, JsonObject]:
-        with self.world.locked():
-            return 200, room_json(self.world.find_room(room), self.world.account_sid)
-
-    def _update_room(self, request: Request, room: str) -> tuple[int, JsonObject]:
-        status = request.form.get("Status", "")
-        with self.world.locked():
-            updated = self.world.update_room_status(room, status)
-            return 202, room_json(updated, self.world.account_sid)
-
-    def _list_rooms(self, request: Request) -> tuple[int, JsonObject]:
-        args = request.args
-        page_request = parse_page_request(args)
-        with self.world.locked():
-            rooms = self.world.list_rooms(
-                # Twilio's description: Status "Can be: `in-progress` (default) or `completed`".
-                status=_optional(args.get("Status")) or "in-progress",
-                unique_name=_optional(args.get("UniqueName")),
-                created_after=_optional(args.get("DateCreatedAfter")),
-                created_before=_optional(args.get("DateCreatedBefore")),
-            )
-            page = slice_page(rooms, lambda r: _NEWEST_FIRST - r.seq, page_request)
-            records = [room_json(r, self.world.account_sid) for r in page.items]
-        return 200, video_list_json("rooms", records, page, "/v1/Rooms", _filters(request))
-
-    def _list_participants(self, request: Request, room: str) -> tuple[int, JsonObject]:
-        args = request.args
-        page_request = parse_page_request(args)
-        with self.world.locked():
-            participants = self.world.list_participants(
-                room,
-                status=_optional(args.get("Status")),
-                identity=_optional(args.get("Identity")),
-                created_after=_optional(args.get("DateCreatedAfter")),
-                created_before=_optional(args.get("DateCreatedBefore")),
-            )
-            room_sid = self.world.find_room(room).sid
-            page = slice_page(participants, lambda p: p.seq, page_request)
-            records = [participant_json(p, self.world.account_sid) for p in page.items]
-        return 200, video_list_json(
-            "participants", records, page, f"/v1/Rooms/{room_sid}/Participants", _filters(request)
-        )
-
-    def _fetch_participant(
-        self, request: Request, room: str, participant: str
-    ) -> tuple[int, JsonObject]:
-        with self.world.locked():
-            found = self.world.find_participant(room, participant)
-            return 200, participant_json(found, self.world.account_sid)
-
-    def _update_participant(
-        self, request: Request, room: str, participant: str
-    ) -> tuple[int, JsonObject]:
-        status = request.form.get("Status", "")
-        with self.world.locked():
-            updated = self.world.update_participant_status(room, participant, status)
-            return 202, participant_json(updated, self.world.account_sid)
-
-    def _list_published_tracks(
-        self, request: Request, room: str, participant: str
-    ) -> tuple[int, JsonObject]:
-        page_request = parse_page_request(request.args)
-        with self.world.locked():
-            found = self.world.find_participant(room, participant)
-            tracks = self.world.list_published_tracks(room, participant)
-            page = slice_page(tracks, lambda t: t.seq, page_request)
-            records = [track_json(t) for t in page.items]
-        return 200, video_list_json(
-            "published_tracks",
-            records,
-            page,
-            f"/v1/Rooms/{found.room_sid}/Participants/{found.sid}/PublishedTracks",
-            _filters(request),
-        )
-
-    def _fetch_published_track(
-        self, request: Request, room: str, participant: str, sid: str
-    ) -> tuple[int, JsonObject]:
-        with self.world.locked():
-            return 200, track_json(self.world.find_published_track(room, participant, sid))

@@ -1,0 +1,119 @@
+"""`World`: the sandbox's state as one object, a thin facade over one family per Twilio resource.
+
+Each family lives in its own module and shares one `WorldState` (lock, clock, SIDs, creation
+order, scheduler): `Numbers` (the account, incoming numbers, caller IDs), `Rooms` (rooms,
+participants, published tracks) and `Calls` (calls and their TwiML lifecycle). A new resource
+family is a new module with a class taking the state, constructed and exposed here.
+
+The world's methods are the families' own bound methods, so REST handlers and tests keep calling
+`world.create_room(...)`, `world.calls()`… while the code behind them stays split by family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from moderator.sandbox.clock import Clock
+from moderator.sandbox.world.calls import Calls
+from moderator.sandbox.world.numbers import Numbers
+from moderator.sandbox.world.records import OwnedNumber
+from moderator.sandbox.world.rooms import Rooms
+from moderator.sandbox.world.state import WorldState
+
+__all__ = ["World"]
+
+
+class World:
+    """All sandbox state plus Twilio's rules; thread-safe through the clock's lock.
+
+    `state`, `numbers`, `video` and `voice` are the shared state and the families; the methods
+    named like REST operations raise `ApiError` with Twilio's status and code, and the test API
+    (`create_room`, `join_app_participant`, `disconnect_participant`, `complete_room` and the
+    lookups) is what other layers' tests use to stage a scene.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        account_sid: str,
+        *,
+        seed: int | None = None,
+        ring_after_s: float = 1.0,
+        answer_after_s: float = 3.0,
+        friendly_name: str = "Room Moderator Sandbox",
+    ) -> None:
+        self.state = state = WorldState(clock, account_sid, seed=seed)
+        self.clock = state.clock
+        self.lock = state.lock
+        self.account_sid = state.account_sid
+        self.rng = state.rng
+        self.sids = state.sids
+        self.created_at = state.created_at
+        self.now = state.now
+
+        self.numbers = numbers = Numbers(state, friendly_name=friendly_name)
+        self.video = video = Rooms(state)
+        self.voice = voice = Calls(
+            state, video, numbers, ring_after_s=ring_after_s, answer_after_s=answer_after_s
+        )
+        video.phone_left = voice.participant_left
+
+        # Video: rooms, participants, published tracks (REST operations and test API).
+        self.create_room = video.create_room
+        self.find_room = video.find_room
+        self.list_rooms = video.list_rooms
+        self.update_room_status = video.update_room_status
+        self.complete_room = video.complete_room
+        self.join_app_participant = video.join_app_participant
+        self.disconnect_participant = video.disconnect_participant
+        self.find_participant = video.find_participant
+        self.list_participants = video.list_participants
+        self.update_participant_status = video.update_participant_status
+        self.list_published_tracks = video.list_published_tracks
+        self.find_published_track = video.find_published_track
+        self.rooms = video.rooms
+        self.room = video.room
+        self.participants = video.participants
+        self.participant = video.participant
+        self.participant_for_call = video.participant_for_call
+
+        # Voice: calls and their lifecycle.
+        self.create_call = voice.create_call
+        self.find_call = voice.find_call
+        self.list_calls = voice.list_calls
+        self.update_call = voice.update_call
+        self.calls = voice.calls
+        self.call = voice.call
+        self.call_status_history = voice.call_status_history
+
+    @contextmanager
+    def locked(self) -> Iterator[World]:
+        """Hold the world lock with due clock events already run (for REST handlers)."""
+        with self.state.locked():
+            yield self
+
+    @property
+    def friendly_name(self) -> str:
+        """The account's friendly name (Accounts/{sid}.json)."""
+        return self.numbers.friendly_name
+
+    @property
+    def incoming_numbers(self) -> tuple[OwnedNumber, ...]:
+        """The account's incoming phone numbers (PN…), in listing order."""
+        return self.numbers.incoming_numbers
+
+    @property
+    def caller_ids(self) -> tuple[OwnedNumber, ...]:
+        """The account's verified outgoing caller IDs, in listing order."""
+        return self.numbers.caller_ids
+
+    @property
+    def ring_after_s(self) -> float:
+        """Seconds from queued to the callee's phone ringing (or busy/failed)."""
+        return self.voice.ring_after_s
+
+    @property
+    def answer_after_s(self) -> float:
+        """Seconds of ringing before an answering callee picks up."""
+        return self.voice.answer_after_s
