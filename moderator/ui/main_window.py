@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from moderator import __version__
+from moderator.core.action_states import action_states
 from moderator.core.credentials import Credentials
 from moderator.core.errors import TwilioError
 from moderator.core.guest_state import GuestEvent, GuestStatus
@@ -476,14 +477,6 @@ class MainWindow(QMainWindow):
         # Session.dial already published the new row; select it so Remove acts on it.
         self.roster_pane.select_key(dial_id)
 
-    def remove_label(self, row: RosterRow | None) -> str:
-        """What Remove does to this row, in words: Cancel call / Hang up & remove / Remove."""
-        if row is None or row.kind is GuestKind.APP:
-            return "Remove participant" if row is None else "Remove"
-        if row.status in (GuestStatus.DIALING, GuestStatus.QUEUED, GuestStatus.RINGING):
-            return "Cancel call"
-        return "Hang up && remove"
-
     def remove_current(self) -> None:
         """Remove participant (Delete): cancel, hang up or disconnect the selected row."""
         row = self.roster_pane.current_row()
@@ -532,37 +525,18 @@ class MainWindow(QMainWindow):
 
     # -- enabled states ------------------------------------------------------------------------
     def _update_actions(self) -> None:
-        a = self.commands
-        has_session = self._session is not None
         room = self.rooms_pane.selected_room()
-        a.refresh.setEnabled(has_session)
-        a.new_room.setEnabled(has_session)
-        a.end_room.setEnabled(room is not None)
-        has_rooms = self.rooms_pane.room_count() > 0
-        a.next_room.setEnabled(has_rooms)
-        a.previous_room.setEnabled(has_rooms)
-        takes_phone = room is not None and room.room.type.takes_phone_participants
-        a.dial.setEnabled(room is not None)
-        a.dial.setToolTip(
-            "Dial phone guest (Ctrl+D)"
-            if takes_phone or room is None
-            else "Dial phone guest (Ctrl+D) — this room type takes no phone guests; "
-            "the dialog explains"
-        )
         row = self.roster_pane.current_row()
-        a.remove.setEnabled(row is not None and row.can_remove)
-        a.set_text(a.remove, self.remove_label(row) if row is not None else "&Remove participant")
-        phone_call = row is not None and row.kind is GuestKind.PHONE
-        a.remove.setIcon(resources.icon("hangup" if phone_call else "remove"))
-        a.redial.setEnabled(row is not None and row.can_redial)
-        can_reveal = row is not None and row.kind is GuestKind.PHONE and bool(row.full_number)
-        a.reveal.setEnabled(can_reveal)
-        a.reveal.blockSignals(True)
-        a.reveal.setChecked(row is not None and self.roster_model.is_revealed(row.key))
-        a.reveal.blockSignals(False)
-        has_journal = self._session is not None and self._session.journal is not None
-        a.history.setEnabled(has_journal)
-        a.show_timeline.setEnabled(has_journal and row is not None and row.dial_id is not None)
+        session = self._session
+        states = action_states(
+            has_session=session is not None,
+            room=room.room if room is not None else None,
+            room_count=self.rooms_pane.room_count(),
+            row=row,
+            revealed=row is not None and self.roster_model.is_revealed(row.key),
+            has_journal=session is not None and session.journal is not None,
+        )
+        self.commands.apply_states(states)
 
     # -- view ----------------------------------------------------------------------------------
     def _apply_log_filter(self) -> None:
