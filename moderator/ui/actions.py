@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
+from moderator.core.action_states import REMOVE_TEXT, ActionStates
 from moderator.ui import resources
 
 
@@ -43,7 +44,8 @@ class Actions(QObject):
         self.previous_room = self._make("&Previous room", None, ["Ctrl+PgUp", "Alt+Up"])
         # Participant
         self.dial = self._make("&Dial phone guest…", "dial", ["Ctrl+D"])
-        self.remove = self._make("&Remove participant", "remove", ["Delete"])
+        self.remove = self._make(REMOVE_TEXT, "remove", ["Delete"])
+        self._remove_hangs_up = False
         self.redial = self._make("Re&dial", "redial", ["Ctrl+Shift+D"])
         self.reveal = self._make("Re&veal number", "reveal", ["Ctrl+Shift+V"])
         self.reveal.setCheckable(True)
@@ -92,6 +94,34 @@ class Actions(QObject):
         """Change an action's label and keep its tooltip (with shortcuts) in step."""
         action.setText(text)
         action.setToolTip(_tooltip(text, action.shortcuts()))
+
+    def set_note(self, action: QAction, note: str) -> None:
+        """Add `note` after the action's usual tooltip ("" restores the usual one)."""
+        plain = _tooltip(action.text(), action.shortcuts())
+        action.setToolTip(f"{plain} — {note}" if note else plain)
+
+    def apply_states(self, states: ActionStates) -> None:
+        """Enable, label and check the commands as `states` (from `action_states`) says."""
+        self.refresh.setEnabled(states.refresh)
+        self.new_room.setEnabled(states.new_room)
+        self.end_room.setEnabled(states.end_room)
+        self.next_room.setEnabled(states.step_rooms)
+        self.previous_room.setEnabled(states.step_rooms)
+        self.dial.setEnabled(states.dial)
+        self.set_note(self.dial, states.dial_note)
+        self.remove.setEnabled(states.remove)
+        if self.remove.text() != states.remove_text:
+            self.set_text(self.remove, states.remove_text)
+        if self._remove_hangs_up is not states.remove_hangs_up:  # the window updates often
+            self._remove_hangs_up = states.remove_hangs_up
+            self.remove.setIcon(resources.icon("hangup" if states.remove_hangs_up else "remove"))
+        self.redial.setEnabled(states.redial)
+        self.reveal.setEnabled(states.reveal)
+        self.reveal.blockSignals(True)  # mirroring the selection is not the host toggling it
+        self.reveal.setChecked(states.revealed)
+        self.reveal.blockSignals(False)
+        self.history.setEnabled(states.history)
+        self.show_timeline.setEnabled(states.show_timeline)
 
     def build_menus(self, menubar: QMenuBar, profile_actions: Sequence[QAction] = ()) -> None:
         """Fill the menu bar: File (profile actions, Quit), Room, Participant, View, Help."""

@@ -10,20 +10,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
     QSplitter,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
 from moderator import __version__
+from moderator.core.action_states import action_states
 from moderator.core.changes import ErrorTopic, Report
 from moderator.core.connection import ConnectionKind, ConnectionState
 from moderator.core.credentials import Credentials
@@ -50,6 +51,7 @@ from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
 from moderator.ui.profile_switcher import ProfileSwitcher
 from moderator.ui.session import Session
+from moderator.ui.window_layout import PaneWidths, WindowLayout, first_split
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +130,13 @@ class MainWindow(QMainWindow):
         self._main_splitter.addWidget(self.event_log_pane)
         self._main_splitter.setStretchFactor(0, 3)
         self._main_splitter.setStretchFactor(1, 1)
-        self._main_splitter.setContentsMargins(8, 8, 8, 8)
-        self.setCentralWidget(self._main_splitter)
+        # Margins on a layout around the splitter count in the window's minimum size (a
+        # splitter's own contents margins do not, and would let the roster be squeezed).
+        central = QWidget(self)
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(8, 8, 8, 8)
+        self._central_layout.addWidget(self._main_splitter)
+        self.setCentralWidget(central)
 
         self.profile_switcher = profile_switcher
         self.connection_indicator = ConnectionIndicator(self)
@@ -162,6 +169,15 @@ class MainWindow(QMainWindow):
         self.roster_pane.currentRowChanged.connect(self._update_actions)
         self.event_log_pane.scopeChanged.connect(self._set_all_rooms_scope)
 
+        self.window_layout = WindowLayout(
+            self,
+            (self._top_splitter, self._main_splitter),
+            {
+                "roomsHeader": self.rooms_pane.view.horizontalHeader(),
+                "rosterHeader": self.roster_pane.view.horizontalHeader(),
+                "eventLogHeader": self.event_log_pane.view.horizontalHeader(),
+            },
+        )
         self._restore_settings()
         self._update_actions()
 
@@ -490,14 +506,6 @@ class MainWindow(QMainWindow):
         # Session.dial already published the new row; select it so Remove acts on it.
         self.roster_pane.select_key(dial_id)
 
-    def remove_label(self, row: RosterRow | None) -> str:
-        """What Remove does to this row, in words: Cancel call / Hang up & remove / Remove."""
-        if row is None or row.kind is GuestKind.APP:
-            return "Remove participant" if row is None else "Remove"
-        if row.status in (GuestStatus.DIALING, GuestStatus.QUEUED, GuestStatus.RINGING):
-            return "Cancel call"
-        return "Hang up && remove"
-
     def remove_current(self) -> None:
         """Remove participant (Delete): cancel, hang up or disconnect the selected row."""
         row = self.roster_pane.current_row()
@@ -546,37 +554,18 @@ class MainWindow(QMainWindow):
 
     # -- enabled states ------------------------------------------------------------------------
     def _update_actions(self) -> None:
-        a = self.commands
-        has_session = self._session is not None
         room = self.rooms_pane.selected_room()
-        a.refresh.setEnabled(has_session)
-        a.new_room.setEnabled(has_session)
-        a.end_room.setEnabled(room is not None)
-        has_rooms = self.rooms_pane.room_count() > 0
-        a.next_room.setEnabled(has_rooms)
-        a.previous_room.setEnabled(has_rooms)
-        takes_phone = room is not None and room.room.type.takes_phone_participants
-        a.dial.setEnabled(room is not None)
-        a.dial.setToolTip(
-            "Dial phone guest (Ctrl+D)"
-            if takes_phone or room is None
-            else "Dial phone guest (Ctrl+D) — this room type takes no phone guests; "
-            "the dialog explains"
-        )
         row = self.roster_pane.current_row()
-        a.remove.setEnabled(row is not None and row.can_remove)
-        a.set_text(a.remove, self.remove_label(row) if row is not None else "&Remove participant")
-        phone_call = row is not None and row.kind is GuestKind.PHONE
-        a.remove.setIcon(resources.icon("hangup" if phone_call else "remove"))
-        a.redial.setEnabled(row is not None and row.can_redial)
-        can_reveal = row is not None and row.kind is GuestKind.PHONE and bool(row.full_number)
-        a.reveal.setEnabled(can_reveal)
-        a.reveal.blockSignals(True)
-        a.reveal.setChecked(row is not None and self.roster_model.is_revealed(row.key))
-        a.reveal.blockSignals(False)
-        has_journal = self._session is not None and self._session.journal is not None
-        a.history.setEnabled(has_journal)
-        a.show_timeline.setEnabled(has_journal and row is not None and row.dial_id is not None)
+        session = self._session
+        states = action_states(
+            has_session=session is not None,
+            room=room.room if room is not None else None,
+            room_count=self.rooms_pane.room_count(),
+            row=row,
+            revealed=row is not None and self.roster_model.is_revealed(row.key),
+            has_journal=session is not None and session.journal is not None,
+        )
+        self.commands.apply_states(states)
 
     # -- view ----------------------------------------------------------------------------------
     def _apply_log_filter(self) -> None:
@@ -690,49 +679,40 @@ class MainWindow(QMainWindow):
 
     # -- settings ------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        s = self._settings
-        if s.window_geometry:
-            self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode("ascii")))
-        else:
-            screen = QGuiApplication.primaryScreen()
-            if screen is not None:
-                available = screen.availableGeometry()
-                self.resize(min(1200, available.width()), min(780, available.height()))
-        self._top_splitter.setSizes([520, 760])
-        self._main_splitter.setSizes([560, 200])
-        if s.window_state:
-            self.restoreState(QByteArray.fromBase64(s.window_state.encode("ascii")))
-        for splitter in (self._top_splitter, self._main_splitter):
-            blob = s.ui_state.get(splitter.objectName())
-            if blob:
-                splitter.restoreState(QByteArray.fromBase64(blob.encode("ascii")))
-        for name, header in self._headers().items():
-            blob = s.ui_state.get(name)
-            if blob:
-                header.restoreState(QByteArray.fromBase64(blob.encode("ascii")))
-        self.commands.notifications.setChecked(s.notifications_enabled)
-        self._set_all_rooms_scope(s.event_log_scope is EventLogScope.ALL_ROOMS)
+        self.ensurePolished()  # the stylesheet's fonts and paddings decide the widths needed
+        # At least what shows both panes' columns at their preferred widths.
+        rooms, roster = self._pane_widths()
+        comfort = rooms.preferred - rooms.least + roster.preferred - roster.least
+        least = self.minimumSizeHint() + QSize(comfort, 0)
+        self.window_layout.restore(self._settings, self._split_panes, least)
+        self.commands.notifications.setChecked(self._settings.notifications_enabled)
+        self._set_all_rooms_scope(self._settings.event_log_scope is EventLogScope.ALL_ROOMS)
 
-    def _headers(self) -> dict[str, QHeaderView]:
-        return {
-            "roomsHeader": self.rooms_pane.view.horizontalHeader(),
-            "rosterHeader": self.roster_pane.view.horizontalHeader(),
-            "eventLogHeader": self.event_log_pane.view.horizontalHeader(),
-        }
+    def _pane_widths(self) -> tuple[PaneWidths, PaneWidths]:
+        """The rooms and roster panes' least and preferred widths, as the splitter sees them."""
+        rooms_least = self.rooms_pane.minimumSizeHint().width()
+        names = self.rooms_pane.preferred_width() - self.rooms_pane.columns_width()
+        roster_least = self.roster_pane.minimumSizeHint().width()
+        roster_preferred = max(roster_least, self.roster_pane.preferred_width())
+        return (
+            PaneWidths(rooms_least, rooms_least + names),
+            PaneWidths(roster_least, roster_preferred),
+        )
+
+    def _split_panes(self, size: QSize) -> None:
+        """First start: each pane as wide as its columns want, as far as the window allows."""
+        margins = self._central_layout.contentsMargins()
+        width = size.width() - margins.left() - margins.right() - self._top_splitter.handleWidth()
+        self._top_splitter.setSizes(first_split(width, *self._pane_widths(), share=1 / 3))
+        self._main_splitter.setSizes([size.height() * 3 // 4, size.height() // 4])
 
     def save_settings(self) -> None:
         """Write geometry, layout, last profile and room to the settings file."""
-        s = self._settings
-        s.window_geometry = _b64(self.saveGeometry())
-        s.window_state = _b64(self.saveState())
-        for splitter in (self._top_splitter, self._main_splitter):
-            s.ui_state[splitter.objectName()] = _b64(splitter.saveState())
-        for name, header in self._headers().items():
-            s.ui_state[name] = _b64(header.saveState())
-        s.last_profile = self._profile
+        self.window_layout.save(self._settings)
+        self._settings.last_profile = self._profile
         if self._settings_store is not None:
             try:
-                self._settings_store.save(s)
+                self._settings_store.save(self._settings)
             except OSError as exc:
                 log.warning("could not save settings: %s", exc)
 
@@ -751,10 +731,6 @@ class MainWindow(QMainWindow):
 
 def _label(profile: str) -> str:
     return SANDBOX_LABEL if profile == SANDBOX_PROFILE else profile
-
-
-def _b64(data: QByteArray) -> str:
-    return bytes(data.toBase64().data()).decode("ascii")
 
 
 def _sid_named(rows: Sequence[RoomRow], unique_name: str) -> str | None:

@@ -46,9 +46,14 @@ def sandbox_credentials(sandbox: SandboxServer) -> Credentials:
 
 
 def make_window(
-    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path, settings: Settings | None = None
+    qtbot: QtBot,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    settings: Settings | None = None,
+    size: tuple[int, int] | None = (1200, 760),
 ) -> MainWindow:
-    """A shown main window on `sandbox`, with settings saved under `tmp_path`."""
+    """A shown main window on `sandbox`, with settings saved under `tmp_path`, resized to
+    `size` (None: the size the window picks itself, from saved settings or the screen)."""
     settings = settings if settings is not None else Settings(default_country="US")
     store = SettingsStore(tmp_path / "settings.json")
 
@@ -62,7 +67,8 @@ def make_window(
 
     window = MainWindow(settings=settings, settings_store=store, session_factory=factory)
     qtbot.addWidget(window)
-    window.resize(1200, 760)
+    if size is not None:
+        window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     window.open_profile("", None)

@@ -22,9 +22,16 @@ from PySide6.QtWidgets import (
 from moderator.core.live_state import RoomRow
 from moderator.ui.actions import Actions
 from moderator.ui.models.roles import SORT_ROLE
-from moderator.ui.models.rooms_model import RoomsModel
+from moderator.ui.models.rooms_model import RoomColumn, RoomsModel
 from moderator.ui.panes.empty_state import EmptyStateOverlay
 from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
+
+#: The room name's least width in average characters: narrower, the table would scroll sideways.
+NAME_MIN_CHARS = 8
+#: The name column's width in a first layout, in average characters, unless longer names show.
+NAME_CHARS = 24
+#: The widest a first layout makes the name column, in average characters.
+NAME_MAX_CHARS = 28
 
 
 class RoomsPane(QWidget):
@@ -61,10 +68,13 @@ class RoomsPane(QWidget):
         header_view = self.view.horizontalHeader()
         header_view.setStretchLastSection(False)
         header_view.setMinimumSectionSize(48)
+        # The name takes what is left and elides first; the counts always show in full.
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header_view.setSectionResizeMode(RoomColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        header_view.sectionResized.connect(self._on_section_resized)
+        self.view.verticalScrollBar().rangeChanged.connect(lambda *_: self.fit_columns())
         self.view.setWordWrap(False)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
@@ -81,6 +91,7 @@ class RoomsPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addWidget(self.view)
+        self.fit_columns()
 
     # -- queries ---------------------------------------------------------------------------
     def selected_sid(self) -> str | None:
@@ -97,6 +108,35 @@ class RoomsPane(QWidget):
     def room_count(self) -> int:
         """How many rooms are listed."""
         return self._proxy.rowCount()
+
+    def columns_width(self, name_width: int | None = None) -> int:
+        """The table's width showing every column, the name `name_width` wide (else at least).
+
+        Count columns are as wide as their header or widest cell; the frame and the vertical
+        scroll bar (once the rooms outgrow the pane) come on top.
+        """
+        header = self.view.horizontalHeader()
+        # Not the name header's own hint: its sort arrow space alone would cost a few letters.
+        least_name = max(
+            header.minimumSectionSize(),
+            self.view.fontMetrics().averageCharWidth() * NAME_MIN_CHARS,
+        )
+        counts = sum(
+            max(header.sectionSizeHint(column), self.view.sizeHintForColumn(column))
+            for column in range(header.count())
+            if column != RoomColumn.NAME
+        )
+        scroll_bar = self.view.verticalScrollBar()
+        chrome = 2 * self.view.frameWidth()
+        if scroll_bar.maximum() > 0:
+            chrome += scroll_bar.sizeHint().width()
+        return max(least_name, name_width or 0) + counts + chrome
+
+    def preferred_width(self) -> int:
+        """Wide enough for typical room names too, or the listed ones (up to `NAME_MAX_CHARS`)."""
+        char = self.view.fontMetrics().averageCharWidth()
+        longest = max(self.view.sizeHintForColumn(RoomColumn.NAME), char * NAME_CHARS)
+        return self.columns_width(min(longest, char * NAME_MAX_CHARS))
 
     # -- commands --------------------------------------------------------------------------
     def select_sid(self, sid: str | None) -> bool:
@@ -163,6 +203,14 @@ class RoomsPane(QWidget):
         self._selection_lost = False
         self._selected_sid = None
         self.roomSelected.emit(None)
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column != RoomColumn.NAME:  # a count grew (e.g. 9/50 → 10/50); the name follows
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Keep the table at least as wide as its columns: narrowing it elides the name only."""
+        self.view.setMinimumWidth(self.columns_width())
 
     def _show_context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -16,10 +15,17 @@ from moderator.core.roster import RosterRow
 from moderator.ui.actions import Actions
 from moderator.ui.models.roster_model import RosterColumn, RosterModel
 from moderator.ui.panes.empty_state import EmptyStateOverlay
-from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
+from moderator.ui.panes.pane_widgets import (
+    ElidingLabel,
+    action_button,
+    popup_context_menu,
+    row_table_view,
+)
 
 NO_ROOM_TEXT = "Select a room to see who is in it."
 EMPTY_ROOM_TEXT = "No one here yet — dial a phone guest (Ctrl+D)."
+#: How wide a first layout would like each text column (name, identity, status), in characters.
+TEXT_COLUMN_CHARS = 16
 
 
 class RosterPane(QWidget):
@@ -32,20 +38,21 @@ class RosterPane(QWidget):
         self._model = model
         self._actions = actions
 
-        self._title = QLabel("Participants", self)
-        self._title.setObjectName("paneTitle")
-        header = QHBoxLayout()
-        header.addWidget(self._title)
-        header.addStretch(1)
-        buttons = QHBoxLayout()
+        self.title = ElidingLabel("Participants", self)
+        self.title.setObjectName("paneTitle")
         self.dial_button = action_button(self, actions.dial, "Dial phone guest")
         self.redial_button = action_button(self, actions.redial, "Redial")
         self.remove_button = action_button(self, actions.remove, "Remove participant")
         self.reveal_button = action_button(self, actions.reveal, "Reveal number")
+        # Reveal (a view toggle) sits by the title, the call commands get a row of their own:
+        # neither row has to share its width with the other, so the pane stays narrow.
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.reveal_button)
+        buttons = QHBoxLayout()
         for button in (self.dial_button, self.redial_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(self.reveal_button)
 
         self.view = row_table_view(self, "Participants", model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -59,6 +66,7 @@ class RosterPane(QWidget):
         horizontal.resizeSection(RosterColumn.KIND, 44)
         horizontal.resizeSection(RosterColumn.CONNECTED_FOR, 120)
         horizontal.resizeSection(RosterColumn.TRACKS, 105)
+        self.view.setWordWrap(False)  # narrow columns elide; wrapped names were cut in half
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
@@ -78,11 +86,24 @@ class RosterPane(QWidget):
     def set_room(self, room_name: str | None) -> None:
         """Show which room the roster is for, and the matching empty-state hint."""
         if room_name is None:
-            self._title.setText("Participants")
+            self.title.set_full_text("Participants")
             self._empty.set_message(NO_ROOM_TEXT, force_visible=True)
         else:
-            self._title.setText(f"Participants — {room_name}")
+            self.title.set_full_text(f"Participants — {room_name}")
             self._empty.set_message(EMPTY_ROOM_TEXT, force_visible=None)
+
+    def preferred_width(self) -> int:
+        """The table's width with its fixed columns as set and its text columns readable."""
+        header = self.view.horizontalHeader()
+        text = self.view.fontMetrics().averageCharWidth() * TEXT_COLUMN_CHARS
+        columns = sum(
+            text
+            if header.sectionResizeMode(column) is QHeaderView.ResizeMode.Stretch
+            else header.sectionSize(column)
+            for column in range(header.count())
+        )
+        chrome = 2 * self.view.frameWidth() + self.view.verticalScrollBar().sizeHint().width()
+        return columns + chrome
 
     def current_row(self) -> RosterRow | None:
         """The selected roster row (fresh from the model), if any."""
