@@ -249,7 +249,7 @@ def _room_names(window: MainWindow) -> set[str]:
 
 
 def test_sandbox_config_opens_the_app_on_that_sandbox(
-    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The real main(), on a sandbox that runs outside it: its rooms are listed, the window is
     named after its address, and the built-in sandbox never starts."""
@@ -257,6 +257,10 @@ def test_sandbox_config_opens_the_app_on_that_sandbox(
     config = _write_sandbox_config(tmp_path / "sb.json", sandbox)
     port = sandbox.base_url.rsplit(":", 1)[1]
     seen: dict[str, object] = {}
+    built_in_started: list[object] = []
+    monkeypatch.setattr(SandboxRunner, "start", lambda self: built_in_started.append(self))
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
 
     def watch() -> None:
         window = top_level(MainWindow)
@@ -265,25 +269,30 @@ def test_sandbox_config_opens_the_app_on_that_sandbox(
         seen["title"] = window.windowTitle()
         seen["rooms"] = _room_names(window)
         if "standalone-room" in _room_names(window):
-            window.close()
+            app.request_quit(window, qapp)  # as Ctrl+C would
+
+    def give_up() -> None:
+        seen["gave_up"] = True
+        qapp.quit()
 
     watcher = QTimer()
     watcher.setInterval(50)
     watcher.timeout.connect(watch)
     watcher.start()
-    # A fail-safe only: the watcher closes the window as soon as the room is listed.
-    QTimer.singleShot(30_000, lambda: [w.close() for w in QApplication.topLevelWidgets()])
-    built_in_started: list[object] = []
-    real_start = SandboxRunner.start
+    # A fail-safe only: the watcher quits as soon as the room is listed.
+    fail_safe = QTimer()
+    fail_safe.setSingleShot(True)
+    fail_safe.setInterval(30_000)
+    fail_safe.timeout.connect(give_up)
+    fail_safe.start()
     try:
-        SandboxRunner.start = lambda self: built_in_started.append(self)  # type: ignore[method-assign]
         code = app.main(["--sandbox-config", str(config)])
     finally:
-        SandboxRunner.start = real_start  # type: ignore[method-assign]
         watcher.stop()
-        QApplication.setStyleSheet(QApplication.instance(), "")  # type: ignore[arg-type]
+        fail_safe.stop()
+        QApplication.setStyleSheet(qapp, "")
+    assert "gave_up" not in seen, f"the room never showed up: {seen}"
     assert code == 0
-    assert "standalone-room" in seen["rooms"]  # type: ignore[operator]
     assert seen["title"] == f"Room Moderator — Sandbox at 127.0.0.1:{port}"
     assert built_in_started == []
 
