@@ -1,8 +1,9 @@
 """Entry point: `room-moderator` / `python main.py`.
 
 With no saved Twilio profile the app opens on the built-in local sandbox with demo traffic, so it
-is useful (and safe to explore) with no account and no network. `--screenshot` renders the real
-window after some seconds of demo traffic, for docs and bug reports.
+is useful (and safe to explore) with no account and no network; `--sandbox-config FILE` opens it
+on a standalone sandbox instead. `--screenshot` renders the real window after some seconds of demo
+traffic, for docs and bug reports. Ctrl+C and SIGTERM close the window as its close button would.
 """
 
 from __future__ import annotations
@@ -24,25 +25,47 @@ from moderator.core.settings import Settings, SettingsStore
 from moderator.ui import resources
 from moderator.ui.main_window import MainWindow
 from moderator.ui.profile_switcher import ProfileSwitcher
-from moderator.ui.sandbox_runner import SandboxRunner
+from moderator.ui.sandbox_runner import (
+    ExternalSandbox,
+    LocalSandbox,
+    SandboxConfigError,
+    SandboxRunner,
+    read_sandbox_config,
+)
 from moderator.ui.session import Session
+from moderator.ui.signals import QuitOnSignal
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "Room Moderator"
+PROG = "room-moderator"
 SCREENSHOT_SIZE = QSize(1280, 800)
+READY_MESSAGE = "Room Moderator is running; Ctrl+C quits"
+"""Logged (at INFO, so with --verbose) once the event loop runs and Ctrl+C is handled."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line (without Qt's own options, which QApplication consumes)."""
+    """The command line (without Qt's own options, which QApplication consumes).
+
+    `sandbox_config` comes back already read (a `SandboxConfig`, or None), so a bad file ends the
+    program here with status 2 and one line, before any window appears.
+    """
     parser = argparse.ArgumentParser(
-        prog="room-moderator",
+        prog=PROG,
         description="Moderate Twilio Video rooms: live roster, dial phone guests, remove people.",
     )
     parser.add_argument(
         "--sandbox", action="store_true", help="use the built-in local sandbox (no account)"
     )
-    parser.add_argument("--profile", metavar="NAME", help="open this saved Twilio profile")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--profile", metavar="NAME", help="open this saved Twilio profile")
+    target.add_argument(
+        "--sandbox-config",
+        metavar="FILE",
+        type=Path,
+        help="use the running standalone sandbox described by FILE (the JSON line that "
+        "room-moderator-sandbox prints, or writes with --write-config)",
+    )
     parser.add_argument(
         "--screenshot",
         metavar="FILE",
@@ -63,6 +86,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.after < 0:
         parser.error("--after must be zero or more seconds")
+    if args.sandbox_config is not None:
+        try:
+            args.sandbox_config = read_sandbox_config(args.sandbox_config)
+        except SandboxConfigError as exc:
+            # One line, argparse's prefix and status; the usage would only bury the reason.
+            parser.exit(2, f"{parser.prog}: error: --sandbox-config {exc}\n")
     return args
 
 
@@ -74,7 +103,7 @@ class AppContext(QObject):
         *,
         settings_store: SettingsStore,
         profiles: ProfileStore,
-        sandbox: SandboxRunner,
+        sandbox: LocalSandbox,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -86,14 +115,16 @@ class AppContext(QObject):
     def make_session(
         self, profile: str, credentials: Credentials | None, parent: QObject
     ) -> Session:
-        """A session for `profile`: the local sandbox when `credentials` is None."""
+        """A session for `profile`: the local sandbox (built-in or standalone) when `credentials`
+        is None."""
         if credentials is None:
             self.sandbox.start()
             return Session(
                 self.sandbox.credentials(),
                 base_url=self.sandbox.base_url,
-                # The sandbox forgets its calls when the app quits, so its journal does too; it
-                # still gives the sandbox a call history and exports to try.
+                # The sandbox forgets its calls when it stops, so its journal does too; it still
+                # gives the sandbox a call history and exports to try. (A standalone one may be
+                # shared by two windows: neither should adopt the other's calls.)
                 journal=Journal.in_memory(),
                 settings=self.settings,
                 parent=parent,
@@ -103,13 +134,14 @@ class AppContext(QObject):
         )
 
     def initial_profile(self, args: argparse.Namespace) -> str:
-        """--sandbox, else --profile, else the last profile if it still exists, else sandbox."""
-        if args.sandbox:
-            return SANDBOX_PROFILE
+        """--sandbox(-config), else --profile, else the last profile if it still exists, else
+        the sandbox. The sandbox's name is `self.sandbox.profile` ("" for the built-in one)."""
+        if args.sandbox or args.sandbox_config is not None:
+            return self.sandbox.profile
         if args.profile:
             return str(args.profile)
         last = self.settings.last_profile
-        return last if last and self.profiles.get(last) is not None else SANDBOX_PROFILE
+        return last if last and self.profiles.get(last) is not None else self.sandbox.profile
 
     def stop(self) -> None:
         """Stop the sandbox thread (idempotent)."""
@@ -152,20 +184,33 @@ def build_window(context: AppContext) -> MainWindow:
     )
 
 
-def open_initial_profile(window: MainWindow, profile: str) -> None:
-    """Open `profile`; an unknown name falls back to the sandbox with a status-bar message."""
+def open_initial_profile(
+    window: MainWindow, profile: str, sandbox_profile: str = SANDBOX_PROFILE
+) -> None:
+    """Open `profile`; an unknown name falls back to the sandbox with a status-bar message.
+
+    `sandbox_profile` is the sandbox's name: "" for the built-in one, "Sandbox at HOST:PORT" for
+    a standalone one (the session factory gives it the sandbox, as it has no credentials).
+    """
     switcher = window.profile_switcher
-    if profile != SANDBOX_PROFILE and switcher is not None:
+    if profile not in (SANDBOX_PROFILE, sandbox_profile) and switcher is not None:
         if switcher.set_current_profile(profile):
             return
-        window.open_profile(SANDBOX_PROFILE, None)
+        window.open_profile(sandbox_profile, None)
         window.show_error(
             f"There is no saved profile named “{profile}”; showing the local sandbox.",
-            "Add it with File ▸ Add Twilio profile….",
+            "Add it with File ▸ Add Twilio profile…",
             context="Opening profile",
         )
         return
-    window.open_profile(SANDBOX_PROFILE, None)
+    window.open_profile(sandbox_profile, None)
+
+
+def request_quit(window: MainWindow, app: QApplication) -> None:
+    """Quit as the window's close button would (settings saved, session stopped), then make sure
+    the event loop ends even if a dialog is still open."""
+    window.close()
+    app.quit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,19 +228,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(resources.icon("room-moderator"))
     app.setStyleSheet(resources.stylesheet())
 
+    sandbox: LocalSandbox = (
+        SandboxRunner(demo=True)
+        if args.sandbox_config is None
+        else ExternalSandbox(args.sandbox_config)
+    )
     context = AppContext(
         settings_store=SettingsStore(),
         profiles=ProfileStore(),
-        sandbox=SandboxRunner(demo=True),
+        sandbox=sandbox,
         parent=app,
     )
     exit_code = 0
     window = build_window(context)
+    quit_on_signal = QuitOnSignal(lambda: request_quit(window, app), parent=app)
+    quit_on_signal.install()
     try:
         if args.screenshot is not None:
             window.resize(SCREENSHOT_SIZE)  # the same framing whatever the (virtual) screen
         window.show()
-        open_initial_profile(window, context.initial_profile(args))
+        open_initial_profile(window, context.initial_profile(args), sandbox.profile)
         if args.screenshot is not None:
             target: Path = args.screenshot
 
@@ -208,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 app.quit()
 
             QTimer.singleShot(int(args.after * 1000), capture)
+        QTimer.singleShot(0, lambda: log.info(READY_MESSAGE))
         code = app.exec()
         exit_code = exit_code or code
     finally:
@@ -218,4 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Closing the last window also posts a Quit event; left queued, it would end the next
         # event loop at once (matters when main() runs inside a test process).
         QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
+        # Last, so a Ctrl+C during the clean-up above is still no traceback.
+        quit_on_signal.uninstall()
+        quit_on_signal.deleteLater()
     return exit_code

@@ -1,19 +1,58 @@
-"""The in-process local Twilio behind the "Sandbox (local)" profile.
+"""The local Twilio behind the sandbox profile: in-process, or a standalone one already running.
 
-The app must be usable with no account and no network, so the sandbox server runs on a daemon
-thread inside the app, on loopback, in real time, with demo traffic so a first start looks alive.
-The app reaches it like real Twilio: through the SDK, with the sandbox's own API key.
+The app must be usable with no account and no network, so by default the sandbox server runs on a
+daemon thread inside the app, on loopback, in real time, with demo traffic so a first start looks
+alive. `--sandbox-config FILE` instead attaches to a standalone sandbox (`room-moderator-sandbox`,
+perhaps with faults, perhaps shared by two windows) described by the JSON line it prints. Either
+way the app reaches it like real Twilio: through the SDK, with the sandbox's own API key.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
 
 from moderator.core.credentials import Credentials
+from moderator.core.profiles import SANDBOX_PROFILE
 from moderator.sandbox.clock import Clock, RealClock
 from moderator.sandbox.server import SandboxOptions, SandboxServer
 
 log = logging.getLogger(__name__)
+
+CONFIG_KEYS = ("base_url", "account_sid", "auth_token", "api_key_sid", "api_key_secret")
+"""The keys of the sandbox CLI's first stdout line (and of its `--write-config` file)."""
+_REQUIRED_KEYS = ("base_url", "account_sid", "api_key_sid", "api_key_secret")
+_WRITE_CONFIG_HINT = "write one with: room-moderator-sandbox --write-config FILE"
+
+
+class LocalSandbox(Protocol):
+    """What the app needs from a sandbox, whoever runs it."""
+
+    @property
+    def profile(self) -> str:
+        """The profile name the window shows it under ("" is the built-in one)."""
+        ...
+
+    @property
+    def base_url(self) -> str:
+        """Where the app sends requests for `*.twilio.com`."""
+        ...
+
+    def start(self) -> None:
+        """Make it reachable; idempotent."""
+        ...
+
+    def credentials(self) -> Credentials:
+        """The API key the app authenticates with."""
+        ...
+
+    def stop(self) -> None:
+        """Release what `start` took; idempotent."""
+        ...
 
 
 class SandboxRunner:
@@ -30,6 +69,11 @@ class SandboxRunner:
         options = SandboxOptions(seed=seed, demo=demo, latency_ms=latency_ms)
         self._server = SandboxServer(options, clock=clock if clock is not None else RealClock())
         self._started = False
+
+    @property
+    def profile(self) -> str:
+        """The built-in sandbox is the "" profile, shown as "Sandbox (local)"."""
+        return SANDBOX_PROFILE
 
     @property
     def server(self) -> SandboxServer:
@@ -62,3 +106,106 @@ class SandboxRunner:
         if self._started:
             self._started = False
             self._server.stop()
+
+
+class SandboxConfigError(ValueError):
+    """A `--sandbox-config` file that cannot be used; the message is one line, never a secret."""
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    """A running standalone sandbox: its URL and API key (the secret never reprs)."""
+
+    base_url: str
+    credentials: Credentials
+
+    @property
+    def label(self) -> str:
+        """How the window names it: "Sandbox at 127.0.0.1:PORT"."""
+        return f"Sandbox at {urlsplit(self.base_url).netloc}"
+
+
+def read_sandbox_config(path: Path) -> SandboxConfig:
+    """Parse the JSON object `room-moderator-sandbox` prints first (or writes with --write-config).
+
+    A file holding the sandbox's whole stdout is accepted too: only its first JSON value counts.
+    Raises `SandboxConfigError` with a one-line reason that quotes no value from the file, so a
+    secret in it can never end up in a terminal or a bug report.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # Notepad may add a BOM
+    except FileNotFoundError:
+        raise SandboxConfigError(f"{path}: no such file ({_WRITE_CONFIG_HINT})") from None
+    except IsADirectoryError:
+        raise SandboxConfigError(f"{path}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise SandboxConfigError(f"{path}: not UTF-8 text ({_WRITE_CONFIG_HINT})") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SandboxConfigError(f"{path}: cannot be read ({reason})") from None
+    try:
+        data, _end = json.JSONDecoder().raw_decode(text.lstrip())
+    except json.JSONDecodeError as exc:
+        raise SandboxConfigError(
+            f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            + _WRITE_CONFIG_HINT
+        ) from None
+    if not isinstance(data, dict):
+        raise SandboxConfigError(
+            f"{path}: expected a JSON object with {', '.join(CONFIG_KEYS)}; " + _WRITE_CONFIG_HINT
+        )
+    problems = [key for key in _REQUIRED_KEYS if not _non_empty_string(data.get(key))]
+    if problems:
+        raise SandboxConfigError(
+            f"{path}: missing or not a text value: {', '.join(problems)}; " + _WRITE_CONFIG_HINT
+        )
+    base_url = str(data["base_url"]).rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
+        raise SandboxConfigError(
+            f"{path}: base_url is not an http:// address like http://127.0.0.1:PORT"
+        )
+    return SandboxConfig(
+        base_url=base_url,
+        credentials=Credentials(
+            account_sid=str(data["account_sid"]),
+            username=str(data["api_key_sid"]),
+            secret=str(data["api_key_secret"]),
+        ),
+    )
+
+
+def _non_empty_string(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+class ExternalSandbox:
+    """A standalone sandbox another process runs: nothing to start, nothing to stop.
+
+    If it is not (or no longer) running, the session sees connection errors and the window says
+    "offline", exactly as with real Twilio; the app keeps retrying until it is back.
+    """
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self._config = config
+
+    @property
+    def profile(self) -> str:
+        """Named after its address, so two windows on two sandboxes can be told apart."""
+        return self._config.label
+
+    @property
+    def base_url(self) -> str:
+        """The URL from the file."""
+        return self._config.base_url
+
+    def start(self) -> None:
+        """Nothing to start: it runs in its own process."""
+        log.info("using the sandbox at %s", self._config.base_url)
+
+    def credentials(self) -> Credentials:
+        """The API key from the file."""
+        return self._config.credentials
+
+    def stop(self) -> None:
+        """Nothing to stop: it belongs to whoever started it."""

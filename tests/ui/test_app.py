@@ -1,7 +1,10 @@
-"""App plumbing: the in-process sandbox runner, the connection indicator, the command line."""
+"""App plumbing: the in-process sandbox runner, the connection indicator, the command line,
+a standalone sandbox from --sandbox-config, and quitting on Ctrl+C / SIGTERM."""
 
 from __future__ import annotations
 
+import json
+import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +12,7 @@ from pathlib import Path
 import keyring.errors
 import pytest
 import requests
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
@@ -25,8 +28,9 @@ from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
 from moderator.ui.main_window import MainWindow
 from moderator.ui.profile_switcher import ProfileSwitcher
-from moderator.ui.sandbox_runner import SandboxRunner
+from moderator.ui.sandbox_runner import ExternalSandbox, SandboxRunner
 from moderator.ui.session import Session
+from moderator.ui.signals import QUIT_SIGNALS, QuitOnSignal
 from tests.keyring_memory import BrokenKeyring, installed
 from tests.ui.window_harness import FAST_POLLING, by_name, sandbox_credentials, top_level
 
@@ -220,3 +224,255 @@ def test_switching_profile_swaps_the_session(
     assert window.windowTitle() == "Room Moderator — work"
     qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 1, timeout=10_000)
     window.shutdown()
+
+
+# -- --sandbox-config: a standalone sandbox ---------------------------------------------------
+
+
+def _write_sandbox_config(path: Path, sandbox: SandboxServer) -> Path:
+    """What `room-moderator-sandbox` prints first (and writes with --write-config)."""
+    path.write_text(
+        json.dumps({"base_url": sandbox.base_url, **sandbox.credentials.as_dict()}) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _room_names(window: MainWindow) -> set[str]:
+    model = window.rooms_model
+    names = set()
+    for row in range(model.rowCount()):
+        room = model.room_at(row)
+        if room is not None:
+            names.add(room.room.unique_name)
+    return names
+
+
+def test_sandbox_config_opens_the_app_on_that_sandbox(
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real main(), on a sandbox that runs outside it: its rooms are listed, the window is
+    named after its address, and the built-in sandbox never starts."""
+    sandbox.world.create_room("standalone-room")
+    config = _write_sandbox_config(tmp_path / "sb.json", sandbox)
+    port = sandbox.base_url.rsplit(":", 1)[1]
+    seen: dict[str, object] = {}
+    built_in_started: list[object] = []
+    monkeypatch.setattr(SandboxRunner, "start", lambda self: built_in_started.append(self))
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+
+    def watch() -> None:
+        window = top_level(MainWindow)
+        if window is None or not window.isVisible():
+            return
+        seen["title"] = window.windowTitle()
+        seen["rooms"] = _room_names(window)
+        if "standalone-room" in _room_names(window):
+            app.request_quit(window, qapp)  # as Ctrl+C would
+
+    def give_up() -> None:
+        seen["gave_up"] = True
+        qapp.quit()
+
+    watcher = QTimer()
+    watcher.setInterval(50)
+    watcher.timeout.connect(watch)
+    watcher.start()
+    # A fail-safe only: the watcher quits as soon as the room is listed.
+    fail_safe = QTimer()
+    fail_safe.setSingleShot(True)
+    fail_safe.setInterval(30_000)
+    fail_safe.timeout.connect(give_up)
+    fail_safe.start()
+    try:
+        code = app.main(["--sandbox-config", str(config)])
+    finally:
+        watcher.stop()
+        fail_safe.stop()
+        QApplication.setStyleSheet(qapp, "")
+    assert "gave_up" not in seen, f"the room never showed up: {seen}"
+    assert code == 0
+    assert seen["title"] == f"Room Moderator — Sandbox at 127.0.0.1:{port}"
+    assert built_in_started == []
+
+
+def test_sandbox_config_with_the_whole_stdout_uses_its_first_line(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """`room-moderator-sandbox > FILE` also works: only the first JSON value is read."""
+    config = _write_sandbox_config(tmp_path / "out.txt", sandbox)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write("Sandbox Twilio at somewhere. Ctrl-C stops.\n")
+    args = app.parse_args(["--sandbox-config", str(config)])
+    target = ExternalSandbox(args.sandbox_config)
+    assert target.base_url == sandbox.base_url
+    assert target.credentials().username == sandbox.credentials.api_key_sid
+    assert target.credentials().secret == sandbox.credentials.api_key_secret
+    assert target.profile.startswith("Sandbox at 127.0.0.1:")
+    assert sandbox.credentials.api_key_secret not in repr(args.sandbox_config)
+
+
+SECRET = "sekrit-0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "no such file"),
+        ("", "not JSON"),
+        (f'{{"api_key_secret": "{SECRET}", ', "not JSON"),
+        (f'["{SECRET}"]', "expected a JSON object"),
+        (f'{{"api_key_secret": "{SECRET}"}}', "base_url, account_sid, api_key_sid"),
+        (
+            json.dumps(
+                {
+                    "base_url": f"http://{SECRET}@127.0.0.1:1",
+                    "account_sid": "AC" + "1" * 32,
+                    "api_key_sid": API_KEY_SID,
+                    "api_key_secret": SECRET,
+                }
+            ),
+            "base_url is not an http:// address",
+        ),
+        (
+            json.dumps(
+                {
+                    "base_url": "127.0.0.1:8080",
+                    "account_sid": "AC" + "1" * 32,
+                    "api_key_sid": API_KEY_SID,
+                    "api_key_secret": 42,
+                }
+            ),
+            "api_key_secret",
+        ),
+        ("\udcff", "not UTF-8"),
+        ("folder", "is a folder"),
+    ],
+    ids=[
+        "missing",
+        "empty",
+        "truncated",
+        "list",
+        "keys-missing",
+        "userinfo",
+        "not-text",
+        "binary",
+        "folder",
+    ],
+)
+def test_bad_sandbox_config_is_one_line_and_status_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, reason: str
+) -> None:
+    path = tmp_path / "sb.json"
+    if content == "folder":
+        path.mkdir()
+    elif content == "\udcff":
+        path.write_bytes(b"\xff\xfe{}")
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        app.main(["--sandbox-config", str(path)])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(f"room-moderator: error: --sandbox-config {path}: ")
+    assert reason in lines[0]
+    assert SECRET not in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_unreadable_sandbox_config_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A permission problem (faked: the test may run as root, who can read anything)."""
+    path = tmp_path / "sb.json"
+    path.write_text("{}", encoding="utf-8")
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(SystemExit) as exit_info:
+        app.parse_args(["--sandbox-config", str(path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"room-moderator: error: --sandbox-config {path}: cannot be read (Permission denied)\n"
+    )
+
+
+def test_sandbox_config_and_profile_exclude_each_other(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        app.parse_args(["--sandbox-config", str(tmp_path / "x.json"), "--profile", "work"])
+    assert exit_info.value.code == 2
+
+
+# -- Ctrl+C / SIGTERM, in process ----------------------------------------------------------------
+
+
+def _wakeup_fd() -> int:
+    previous = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(previous)
+    return previous
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_quit_on_signal_calls_back_once_and_restores_the_handlers(
+    qtbot: QtBot, signum: signal.Signals
+) -> None:
+    handlers_before = {s: signal.getsignal(s) for s in QUIT_SIGNALS}
+    wakeup_before = _wakeup_fd()
+    calls: list[str] = []
+    holder = QObject()
+    quitter = QuitOnSignal(lambda: calls.append("quit"), parent=holder)
+    assert quitter.install()  # else the signal below would reach pytest itself
+    try:
+        assert signal.getsignal(signum) not in (handlers_before[signum], signal.SIG_DFL)
+        signal.raise_signal(signum)
+        qtbot.waitUntil(lambda: calls == ["quit"], timeout=10_000)
+    finally:
+        quitter.uninstall()
+        quitter.uninstall()  # idempotent
+    assert {s: signal.getsignal(s) for s in QUIT_SIGNALS} == handlers_before
+    assert _wakeup_fd() == wakeup_before
+    assert not quitter.installed
+
+
+def test_a_second_signal_forces_the_default_action(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first Ctrl+C asks politely; a second one while quitting gets the default action
+    (raising the real default SIGINT would end the test process, so raise_signal is recorded)."""
+    raised: list[int] = []
+    handlers_before = {s: signal.getsignal(s) for s in QUIT_SIGNALS}
+    holder = QObject()
+    quitter = QuitOnSignal(lambda: None, parent=holder)
+    assert quitter.install()
+    try:
+        handler = signal.getsignal(signal.SIGINT)
+        assert callable(handler)
+        monkeypatch.setattr(signal, "raise_signal", raised.append)
+        real_signal = signal.signal
+        calls: list[tuple[int, object]] = []
+
+        def record_signal(signum: int, action: object) -> object:
+            calls.append((signum, action))
+            if signum == signal.SIGINT and action is signal.SIG_DFL:
+                return None  # the real default would end the test process on the next Ctrl+C
+            return real_signal(signum, action)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(signal, "signal", record_signal)
+        handler(signal.SIGINT, None)
+        assert raised == [] and calls == []
+        handler(signal.SIGINT, None)
+        assert raised == [signal.SIGINT]
+        assert calls[-1] == (signal.SIGINT, signal.SIG_DFL)
+        assert not quitter.installed  # the event loop is no longer relied upon
+    finally:
+        monkeypatch.undo()
+        quitter.uninstall()
+    assert {s: signal.getsignal(s) for s in QUIT_SIGNALS} == handlers_before
