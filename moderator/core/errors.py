@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
-import requests
-from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from typing import TYPE_CHECKING, Any
 
 from moderator.core.redaction import mask_number
+
+if TYPE_CHECKING:
+    import requests
+    from twilio.base.exceptions import TwilioException
 
 __all__ = [
     "ErrorKind",
@@ -330,17 +332,16 @@ def to_twilio_error(exc: BaseException) -> TwilioError:
     """Map any failure from the SDK or `requests` to a TwilioError (never raises)."""
     if isinstance(exc, TwilioError):
         return exc
-    if isinstance(exc, TwilioServiceException):
-        detail = exc.detail or exc.title
-        return _from_http(_as_int(exc.status), _as_int(exc.code), _str_or_none(detail))
-    if isinstance(exc, TwilioRestException):
-        return _from_http(
-            _as_int(exc.status), _as_int(exc.code), _strip_sdk_prefix(_str_or_none(exc.msg))
-        )
-    if isinstance(exc, TwilioException):
-        return _from_bare_twilio_exception(exc)
-    if isinstance(exc, requests.exceptions.RequestException):
-        return _from_requests(exc)
+    # The SDK and `requests` are imported only once a session talks to Twilio (not before the
+    # window's first paint); an exception of theirs cannot exist before they are imported.
+    twilio_exceptions = sys.modules.get("twilio.base.exceptions")
+    if twilio_exceptions is not None:
+        error = _from_sdk(exc, twilio_exceptions)
+        if error is not None:
+            return error
+    requests_module = sys.modules.get("requests")
+    if requests_module is not None and isinstance(exc, requests_module.RequestException):
+        return _from_requests(exc, requests_module)
     if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
         return malformed_response()
     return TwilioError(
@@ -349,6 +350,20 @@ def to_twilio_error(exc: BaseException) -> TwilioError:
         kind=ErrorKind.UNKNOWN,
         twilio_message=_one_line(type(exc).__name__),
     )
+
+
+def _from_sdk(exc: BaseException, sdk: Any) -> TwilioError | None:
+    """The SDK's three error shapes, or None when `exc` is none of them."""
+    if isinstance(exc, sdk.TwilioServiceException):
+        detail = exc.detail or exc.title
+        return _from_http(_as_int(exc.status), _as_int(exc.code), _str_or_none(detail))
+    if isinstance(exc, sdk.TwilioRestException):
+        return _from_http(
+            _as_int(exc.status), _as_int(exc.code), _strip_sdk_prefix(_str_or_none(exc.msg))
+        )
+    if isinstance(exc, sdk.TwilioException):
+        return _from_bare_twilio_exception(exc)
+    return None
 
 
 def error_for_code(code: int, status: int | None = None) -> TwilioError:
@@ -436,15 +451,15 @@ def _kind_for_status(status: int | None) -> tuple[ErrorKind, bool]:
     return ErrorKind.UNKNOWN, False
 
 
-def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+def _from_requests(exc: requests.RequestException, lib: Any) -> TwilioError:
+    if isinstance(exc, lib.exceptions.ConnectTimeout):
         return TwilioError(
             "Connecting to Twilio timed out.",
             action="Check the internet connection, then try again.",
             kind=ErrorKind.TIMEOUT,
             retryable=True,
         )
-    if isinstance(exc, requests.exceptions.Timeout):  # ReadTimeout: it may have been done
+    if isinstance(exc, lib.exceptions.Timeout):  # ReadTimeout: it may have been done
         return TwilioError(
             "Twilio did not answer in time.",
             action="Check the internet connection; the app will check what happened.",
@@ -452,14 +467,14 @@ def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
             retryable=True,
             outcome_unknown=True,
         )
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, lib.exceptions.SSLError):
         return TwilioError(
             "A secure connection to Twilio could not be set up.",
             action="Check the system clock, proxy and certificates.",
             kind=ErrorKind.NETWORK,
             retryable=True,
         )
-    if isinstance(exc, requests.exceptions.ConnectionError):
+    if isinstance(exc, lib.exceptions.ConnectionError):
         return TwilioError(
             "Could not reach Twilio.",
             action="Check the internet connection, then try again.",
@@ -467,7 +482,7 @@ def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
             retryable=True,
             outcome_unknown=not _never_sent(exc),
         )
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.RetryError):
+    if isinstance(exc, lib.exceptions.ChunkedEncodingError | lib.exceptions.RetryError):
         return TwilioError(
             "The connection to Twilio broke off.",
             action="Try again in a moment.",
@@ -475,9 +490,7 @@ def _from_requests(exc: requests.exceptions.RequestException) -> TwilioError:
             retryable=True,
             outcome_unknown=True,
         )
-    if isinstance(
-        exc, requests.exceptions.ContentDecodingError | requests.exceptions.JSONDecodeError
-    ):
+    if isinstance(exc, lib.exceptions.ContentDecodingError | lib.exceptions.JSONDecodeError):
         return malformed_response()
     return TwilioError(
         "The request to Twilio could not be made.",

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import phonenumbers
-
 MASK = "•••"
 
 # Seven or more digits, optionally led by "+" and split by spaces, dots, dashes or brackets.
@@ -37,6 +35,8 @@ def mask_number(number: str) -> str:
 
 def _known_number_pattern(number: str) -> re.Pattern[str] | None:
     """A pattern for one number's national digits, whatever separators or prefix surround them."""
+    import phonenumbers  # here, not at import: the window's first paint does not need it
+
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:

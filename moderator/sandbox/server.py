@@ -8,9 +8,7 @@ keeps the world and the port, so tests can show "connection refused, then back".
 from __future__ import annotations
 
 import logging
-import random
-import secrets
-import string
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +18,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from moderator.sandbox.app import AcceptedCredentials, SandboxApp
 from moderator.sandbox.clock import Clock, ManualClock, RealClock
 from moderator.sandbox.controls import Controls
+from moderator.sandbox.credentials import SandboxCredentials
 from moderator.sandbox.demo import DemoTraffic
 from moderator.sandbox.request_log import RequestLog, RequestRecord
 from moderator.sandbox.world import World
@@ -56,49 +55,6 @@ class SandboxOptions:
     request_log_size: int = 10_000
 
 
-@dataclass(frozen=True)
-class SandboxCredentials:
-    """The sandbox account's credentials; secrets stay out of repr so logs never show them."""
-
-    account_sid: str
-    auth_token: str
-    api_key_sid: str
-    api_key_secret: str
-
-    def __repr__(self) -> str:
-        return (
-            f"SandboxCredentials(account_sid={self.account_sid!r},"
-            f" api_key_sid={self.api_key_sid!r}, secrets hidden)"
-        )
-
-    def as_dict(self) -> dict[str, str]:
-        """All four values, for the CLI's first stdout line."""
-        return {
-            "account_sid": self.account_sid,
-            "auth_token": self.auth_token,
-            "api_key_sid": self.api_key_sid,
-            "api_key_secret": self.api_key_secret,
-        }
-
-    @classmethod
-    def generate(cls, seed: int | None) -> SandboxCredentials:
-        """Random-looking credentials, the same for the same seed."""
-        rng: random.Random = (
-            random.Random(f"credentials:{seed}") if seed is not None else secrets.SystemRandom()
-        )
-        alphabet = string.ascii_letters + string.digits
-
-        def hex32() -> str:
-            return f"{rng.getrandbits(128):032x}"
-
-        return cls(
-            account_sid="AC" + hex32(),
-            auth_token=hex32(),
-            api_key_sid="SK" + hex32(),
-            api_key_secret="".join(rng.choice(alphabet) for _ in range(32)),
-        )
-
-
 class _QuietHandler(WSGIRequestHandler):
     """No per-request log lines; one request per connection so stop() really disconnects."""
 
@@ -114,10 +70,22 @@ class _QuietHandler(WSGIRequestHandler):
 class SandboxServer:
     """A running (or stoppable) local Twilio: world + controls + request log + HTTP listener."""
 
-    def __init__(self, options: SandboxOptions | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        options: SandboxOptions | None = None,
+        clock: Clock | None = None,
+        *,
+        credentials: SandboxCredentials | None = None,
+        listen_socket: socket.socket | None = None,
+    ) -> None:
+        """`credentials` (else made from the seed) and `listen_socket`, an already bound and
+        listening socket to serve on at the first start: the app makes both at once, so its
+        session is set up before this module is even imported (requests sent meanwhile wait in
+        the socket's backlog)."""
         self.options = options or SandboxOptions()
         self.clock: Clock = clock if clock is not None else RealClock()
-        self.credentials = SandboxCredentials.generate(self.options.seed)
+        self.credentials = credentials or SandboxCredentials.generate(self.options.seed)
+        self._listen_socket = listen_socket
         self.world = World(
             self.clock,
             self.credentials.account_sid,
@@ -143,7 +111,7 @@ class SandboxServer:
             self.controls,
             self.request_log,
         )
-        self._port = self.options.port
+        self._port = listen_socket.getsockname()[1] if listen_socket else self.options.port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._ticker: threading.Thread | None = None
@@ -170,6 +138,7 @@ class SandboxServer:
         """Bind (the same port again after a stop) and serve on a daemon thread."""
         if self._server is not None:
             return self
+        given, self._listen_socket = self._listen_socket, None
         try:
             server = make_server(
                 self.options.host,
@@ -177,11 +146,15 @@ class SandboxServer:
                 self.app,
                 threaded=True,
                 request_handler=_QuietHandler,
+                fd=given.fileno() if given is not None else None,
             )
         except SystemExit as exc:  # Werkzeug exits instead of raising when it cannot bind
             raise OSError(f"cannot listen on {self.options.host}:{self._port}") from exc
+        finally:
+            if given is not None:
+                given.close()  # Werkzeug serves on its own duplicate of it
         self._server = server
-        self._port = server.server_port
+        self._port = server.socket.getsockname()[1]
         self._stopping.clear()
         self._thread = threading.Thread(
             target=server.serve_forever,

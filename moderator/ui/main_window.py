@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -38,10 +40,6 @@ from moderator.core.settings import EventLogScope, Settings, SettingsStore
 from moderator.ui import resources
 from moderator.ui.actions import Actions
 from moderator.ui.connection_indicator import ConnectionIndicator
-from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
-from moderator.ui.dialogs.dial_dialog import DialDialog
-from moderator.ui.dialogs.history_dialog import HistoryDialog
-from moderator.ui.dialogs.preferences_dialog import PreferencesDialog
 from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogModel
 from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
@@ -49,9 +47,15 @@ from moderator.ui.notifier import Notifier
 from moderator.ui.panes.event_log_pane import EventLogPane
 from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
-from moderator.ui.profile_switcher import ProfileSwitcher
-from moderator.ui.session import Session
 from moderator.ui.window_layout import PaneWidths, WindowLayout, first_split
+
+if TYPE_CHECKING:  # imported where used: the window's first paint needs none of them
+    from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
+    from moderator.ui.dialogs.dial_dialog import DialDialog
+    from moderator.ui.dialogs.history_dialog import HistoryDialog
+    from moderator.ui.dialogs.preferences_dialog import PreferencesDialog
+    from moderator.ui.profile_switcher import ProfileSwitcher
+    from moderator.ui.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +76,7 @@ e.g. <b>(415) 555-2671</b></td></tr>
 <p>Caller IDs are the sandbox account's own numbers (shown in the Dial dialog).</p>
 """
 
-SessionFactory = Callable[[str, Credentials | None, QObject], Session]
+SessionFactory = Callable[[str, Credentials | None, QObject], "Session"]
 """Builds the (not yet started) session for a profile: its name, its credentials (None for the
 local sandbox, whose credentials the factory knows), and the parent to give it."""
 
@@ -390,6 +394,8 @@ class MainWindow(QMainWindow):
         if self._session is None:
             return
         names = [r.room.unique_name for r in self.rooms_model.rows()]
+        from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
+
         dialog = CreateRoomDialog(
             existing_names=names, validate_name=validate_room_name, parent=self
         )
@@ -479,6 +485,8 @@ class MainWindow(QMainWindow):
             self._dial_dialog.raise_()
             self._dial_dialog.activateWindow()
             return self._dial_dialog
+        from moderator.ui.dialogs.dial_dialog import DialDialog
+
         dialog = DialDialog(
             backend=self._session,
             room_sid=room.room.sid,
@@ -496,7 +504,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _dial_dialog_closed(self, dialog: DialDialog) -> None:
-        if dialog.result() == DialDialog.DialogCode.Accepted.value:
+        if dialog.result() == QDialog.DialogCode.Accepted.value:
             self._settings.default_country = dialog.region()
         if self._dial_dialog is dialog:
             self._dial_dialog = None
@@ -594,6 +602,8 @@ class MainWindow(QMainWindow):
             return None
         dialog = self._history_dialog
         if dialog is None:
+            from moderator.ui.dialogs.history_dialog import HistoryDialog
+
             dialog = HistoryDialog(session.journal, parent=self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             session.events.connect(dialog.on_events)
@@ -623,6 +633,8 @@ class MainWindow(QMainWindow):
 
     def open_preferences_dialog(self) -> PreferencesDialog:
         """Preferences… : on OK, save and apply at once (polling, notifications, country)."""
+        from moderator.ui.dialogs.preferences_dialog import PreferencesDialog
+
         dialog = PreferencesDialog(self._settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._apply_preferences(dialog))

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from moderator.core.credentials import Credentials
 from moderator.core.profiles import SANDBOX_PROFILE
-from moderator.sandbox.clock import Clock, RealClock
-from moderator.sandbox.server import SandboxOptions, SandboxServer
+from moderator.sandbox.credentials import SandboxCredentials
+
+if TYPE_CHECKING:
+    from moderator.sandbox.clock import Clock
+    from moderator.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +61,14 @@ class LocalSandbox(Protocol):
 
 
 class SandboxRunner:
-    """Owns one SandboxServer: start it once, hand out its URL and credentials, stop it on quit."""
+    """Owns one in-process SandboxServer: start it once, hand out its URL and credentials, stop
+    it on quit.
+
+    `start()` binds the loopback socket and makes the credentials at once (cheap: no Werkzeug),
+    so a session can be set up immediately; with `background=True` the server itself (its
+    imports, the demo world, the HTTP thread) is built on a thread, and requests sent meanwhile
+    simply wait in the socket's backlog. The app does that, so the window paints first.
+    """
 
     def __init__(
         self,
@@ -65,9 +77,20 @@ class SandboxRunner:
         seed: int | None = None,
         latency_ms: int = 0,
         clock: Clock | None = None,
+        background: bool = False,
+        host: str = "127.0.0.1",
     ) -> None:
-        options = SandboxOptions(seed=seed, demo=demo, latency_ms=latency_ms)
-        self._server = SandboxServer(options, clock=clock if clock is not None else RealClock())
+        self._demo = demo
+        self._seed = seed
+        self._latency_ms = latency_ms
+        self._clock = clock
+        self._background = background
+        self._host = host
+        self._credentials: SandboxCredentials | None = None
+        self._port = 0
+        self._server: SandboxServer | None = None
+        self._builder: threading.Thread | None = None
+        self._failure: BaseException | None = None
         self._started = False
 
     @property
@@ -77,24 +100,68 @@ class SandboxRunner:
 
     @property
     def server(self) -> SandboxServer:
-        """The running server (tests and the screenshot mode reach its world through this)."""
+        """The running server (tests and the screenshot mode reach its world through this);
+        waits for a background start to finish."""
+        self.start()
+        if self._builder is not None:
+            self._builder.join()
+        if self._server is None:
+            raise RuntimeError("the sandbox could not start") from self._failure
         return self._server
 
     def start(self) -> None:
-        """Bind the socket and serve on a daemon thread; idempotent."""
-        if not self._started:
-            self._server.start()
-            self._started = True
-            log.info("sandbox listening on %s", self._server.base_url)
+        """Bind the socket and serve (on a daemon thread); idempotent, never blocks for long."""
+        if self._started:
+            return
+        self._started = True
+        self._credentials = SandboxCredentials.generate(self._seed)
+        listener = socket.create_server((self._host, 0))
+        self._port = listener.getsockname()[1]
+        if self._background:
+            self._builder = threading.Thread(
+                target=self._build, args=(listener,), name="sandbox-start", daemon=True
+            )
+            self._builder.start()
+        else:
+            self._build(listener)
+            if self._server is None:
+                raise RuntimeError("the sandbox could not start") from self._failure
+
+    def _build(self, listener: socket.socket) -> None:
+        try:
+            from moderator.sandbox.clock import RealClock
+            from moderator.sandbox.server import SandboxOptions, SandboxServer
+
+            options = SandboxOptions(
+                seed=self._seed, demo=self._demo, latency_ms=self._latency_ms, host=self._host
+            )
+            server = SandboxServer(
+                options,
+                clock=self._clock if self._clock is not None else RealClock(),
+                credentials=self._credentials,
+                listen_socket=listener,
+            )
+            server.start()
+        except Exception as exc:  # the socket closes: the app's requests are refused, not hung
+            listener.close()
+            self._failure = exc
+            log.exception("the local sandbox could not start")
+            return
+        self._server = server
+        log.info("sandbox listening on %s", server.base_url)
 
     @property
     def base_url(self) -> str:
-        """Where the app sends requests for `*.twilio.com`."""
-        return str(self._server.base_url)
+        """Where the app sends requests for `*.twilio.com` (known as soon as started)."""
+        if not self._port:
+            raise RuntimeError("the sandbox has not been started yet")
+        return f"http://{self._host}:{self._port}"
 
     def credentials(self) -> Credentials:
         """The sandbox's API key, the recommended way to authenticate (as with real Twilio)."""
-        creds = self._server.credentials
+        self.start()
+        creds = self._credentials
+        assert creds is not None
         return Credentials(
             account_sid=creds.account_sid,
             username=creds.api_key_sid,
@@ -102,10 +169,16 @@ class SandboxRunner:
         )
 
     def stop(self) -> None:
-        """Shut the server down and join its thread; safe to call twice."""
-        if self._started:
-            self._started = False
+        """Shut the server down and join its threads; safe to call twice."""
+        if not self._started:
+            return
+        self._started = False
+        if self._builder is not None:
+            self._builder.join()
+            self._builder = None
+        if self._server is not None:
             self._server.stop()
+            self._server = None
 
 
 class SandboxConfigError(ValueError):
