@@ -107,6 +107,8 @@ REASON_NEVER_JOINED = "answered but never joined the room (room ended or full, o
 REASON_FAILED = "the call could not be connected (number unreachable or not allowed)"
 #: `PhoneGuest.cancel_reason` when the app cancels a call because its room ended.
 CANCEL_ROOM_ENDED = REASON_ROOM_ENDED.lower()
+#: Why a dial whose create-call outcome was unknown counts as never placed.
+NOT_FOUND_BY_RECONCILE = "Twilio has no record of the call"
 #: The journal's note on a dial taken back after a restart.
 ADOPTED_DETAIL = "taken back after restart"
 

@@ -31,7 +31,7 @@ from moderator.core.guest_state import (
     PhoneGuest,
     utcnow,
 )
-from moderator.core.guest_text import event_text, room_event_text
+from moderator.core.guest_text import NOT_FOUND_BY_RECONCILE, event_text, room_event_text
 from moderator.core.journal import Journal
 from moderator.core.models import Call, Participant
 from moderator.core.redaction import mask_number, redact_numbers
@@ -281,15 +281,11 @@ class GuestBook:
         if guest is None:
             return []
         fact = Fact(Happening.OUTCOME_UNKNOWN, detail=machine.redact(guest, error_message))
-        step = machine.outcome_pending(guest, fact, self._clock())
-        if step is None:
-            return []
-        self._store(step.after)
-        return [self._event(step.after, fact, step.at), *self._recorder.record(step)]
+        return self._apply(machine.outcome_pending(guest, fact, self._clock()))
 
     def reconcile_not_found(self, dial_id: str) -> list[GuestEvent]:
         """Reconciliation found no call for an `UNKNOWN` dial: it was never placed."""
-        return self.dial_not_sent(dial_id, "Twilio has no record of the call")
+        return self.dial_not_sent(dial_id, NOT_FOUND_BY_RECONCILE)
 
     def dial_not_sent(self, dial_id: str, reason: str) -> list[GuestEvent]:
         """The create-call request was never sent (e.g. the session closed first): over, unplaced.
@@ -384,15 +380,10 @@ class GuestBook:
 
         app_now = {sid: p.identity for sid, p in present.items() if sid not in phone_sids}
         if watch.app is not None:
-            now = self._clock()
-            for sid, identity in app_now.items():
-                if sid not in watch.app:
-                    events.append(
-                        self._room_event(room_sid, RoomHappening.APP_JOINED, identity, now)
-                    )
-            for sid, identity in watch.app.items():
-                if sid not in present:
-                    events.append(self._room_event(room_sid, RoomHappening.APP_LEFT, identity, now))
+            now, before = self._clock(), watch.app
+            joined = [(RoomHappening.APP_JOINED, i) for s, i in app_now.items() if s not in before]
+            left = [(RoomHappening.APP_LEFT, i) for s, i in before.items() if s not in present]
+            events += [self._room_event(room_sid, what, who, now) for what, who in joined + left]
         watch.app = app_now
         watch.connected = {sid: p.identity for sid, p in present.items()}
         return events
