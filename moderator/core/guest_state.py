@@ -1,14 +1,17 @@
 """The vocabulary of a dialed phone guest: its status, its record, and the events it produces.
 
 Kept apart from `GuestBook` so the journal can store and rebuild guests without importing the
-book (which itself writes to the journal).
+book (which itself writes to the journal). A `PhoneGuest` is a frozen snapshot: the book replaces
+its stored guest on every change, so whatever a caller holds never changes under its feet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+
+from moderator.core.redaction import redact_numbers
 
 
 def utcnow() -> datetime:
@@ -82,9 +85,17 @@ _RANKS = {
 }
 
 
-@dataclass
+#: The ring timeout of a dial when nobody says otherwise (Twilio's own default, in seconds).
+DEFAULT_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True, slots=True)
 class PhoneGuest:
-    """One dial of one phone number into one room; the book mutates it, everyone else reads it.
+    """One dial of one phone number into one room, as it stood at one moment.
+
+    Frozen: the book hands out snapshots and replaces its own with `dataclasses.replace` on
+    every change, so a snapshot kept by the UI or a worker callback is never half-updated; read
+    the book again for the latest one.
 
     `number` is the full E.164 number, held in memory only: the journal keeps `masked_number`,
     so a guest rebuilt after a restart has `number=None` (and cannot be redialed without asking).
@@ -100,7 +111,7 @@ class PhoneGuest:
     caller_id: str
     call_sid: str | None = None
     status: GuestStatus = GuestStatus.DIALING
-    history: list[tuple[GuestStatus, datetime]] = field(default_factory=list)
+    history: tuple[tuple[GuestStatus, datetime], ...] = ()
     dialed_at: datetime | None = None
     ringing_at: datetime | None = None
     answered_at: datetime | None = None
@@ -115,13 +126,19 @@ class PhoneGuest:
     removal_requested: bool = False
     #: Why the app itself canceled an unanswered call (e.g. "the room ended"); "" otherwise.
     cancel_reason: str = ""
-    #: How long Twilio lets the phone ring (the create-call's Timeout); a redial keeps it.
-    timeout_s: int = 30
+    #: How long the call may ring before Twilio gives up (the create-call's Timeout). Not in the
+    #: journal: a guest rebuilt after a restart has the default.
+    timeout_s: int = DEFAULT_TIMEOUT_S
 
     @property
     def cancel_on_create(self) -> bool:
-        """The app wants this call ended as soon as Twilio confirms it exists (removed by the
-        host, or its room ended) while the create-call is still unanswered."""
+        """The app wants this call ended as soon as Twilio confirms it exists.
+
+        True once the host asked to remove the guest, or once the app cancels the call because
+        its room ended (`cancel_reason`), for as long as the dial is not final: it still holds
+        right after `GuestBook.call_created`, which is when the caller hangs up. A final dial
+        (e.g. its create-call failed) has nothing left to end.
+        """
         return not self.status.is_final and (self.removal_requested or bool(self.cancel_reason))
 
     def rang_for(self) -> timedelta | None:
@@ -167,3 +184,18 @@ class GuestEvent:
     kind: str
     text: str
     dial_id: str | None = None
+
+    @classmethod
+    def about(
+        cls, guest: PhoneGuest, kind: str, text: str, at: datetime, room_name: str = ""
+    ) -> GuestEvent:
+        """A line about one dial, its number scrubbed from the text in any spelling;
+        `room_name` stands in when the dial does not know its room's name."""
+        return cls(
+            at=at,
+            room_sid=guest.room_sid,
+            room_name=guest.room_name or room_name,
+            kind=kind,
+            text=redact_numbers(text, (guest.number,)),
+            dial_id=guest.dial_id,
+        )

@@ -147,7 +147,7 @@ class JournalEntry:
             caller_id=self.caller_id,
             call_sid=self.call_sid,
             status=self.status,
-            history=list(history) or [(self.status, self.updated_at)],
+            history=tuple(history) or ((self.status, self.updated_at),),
             dialed_at=self.dialed_at,
             ringing_at=self.ringing_at,
             answered_at=self.answered_at,

@@ -29,6 +29,14 @@ class FakeClock:
         return self.now
 
 
+def fresh(book: GuestBook, guest: PhoneGuest) -> PhoneGuest:
+    """The book's latest snapshot of a dial: the book hands out frozen snapshots, so a test
+    reads the guest again after each change it makes."""
+    latest = book.get(guest.dial_id)
+    assert latest is not None, guest.dial_id
+    return latest
+
+
 def dial(
     book: GuestBook,
     *,

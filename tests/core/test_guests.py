@@ -19,6 +19,7 @@ from tests.core.guest_helpers import (
     FakeClock,
     call,
     dial,
+    fresh,
     participant,
 )
 
@@ -49,6 +50,7 @@ def test_happy_path_moves_through_every_step_with_one_line_each(
     events = book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
     assert texts(events) == [("dialed", "Calling Alice (••• 2671) into Standup as phone-4kq2")]
     assert events[0].room_name == ROOM_NAME and events[0].dial_id == guest.dial_id
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.QUEUED
     assert book.live_call_sids() == ["CA1"]
 
@@ -58,12 +60,14 @@ def test_happy_path_moves_through_every_step_with_one_line_each(
     ]
     clock.advance(6)
     assert book.apply_call(call("CA1", CallStatus.IN_PROGRESS)) == []
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.JOINING
     assert guest.rang_for() == timedelta(seconds=6)
 
     clock.advance(1)
     events = book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")])
     assert texts(events) == [("joined", "Alice (••• 2671) joined as phone-4kq2")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.CONNECTED
     assert guest.participant_sid == "PA1"
     assert guest.connected_at == T0 + timedelta(seconds=8)
@@ -72,12 +76,14 @@ def test_happy_path_moves_through_every_step_with_one_line_each(
     clock.advance(240)
     events = book.apply_participants(ROOM, [])
     assert texts(events) == [("left", "Alice (••• 2671) left after 4 min")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.LEFT
     assert guest.end_reason == "Left the room after 4 min"
     assert book.live_call_sids() == []
     assert book.phone_connected_count(ROOM) == 0
     # The call completing afterwards is old news.
     assert book.apply_call(call("CA1", CallStatus.COMPLETED)) == []
+    guest = fresh(book, guest)
     assert [status for status, _ in guest.history] == [
         GuestStatus.DIALING,
         GuestStatus.QUEUED,
@@ -96,12 +102,14 @@ def test_participant_seen_before_the_call_poll_says_answered(
     clock.advance(5)
     events = book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")])
     assert [e.kind for e in events] == ["joined"]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.CONNECTED
     assert guest.answered_at == clock.now
     # Late call polls must not demote a guest already in the room.
     assert book.apply_call(call("CA1", CallStatus.IN_PROGRESS)) == []
     assert book.apply_call(call("CA1", CallStatus.RINGING)) == []
     assert book.apply_call(call("CA1", CallStatus.QUEUED)) == []
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.CONNECTED
 
 
@@ -113,6 +121,7 @@ def test_repeated_polls_give_one_event(book: GuestBook) -> None:
     book.apply_call(call("CA1", CallStatus.IN_PROGRESS))
     assert len(book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")])) == 1
     assert book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")]) == []
+    guest = fresh(book, guest)
     assert len(guest.history) == 5
 
 
@@ -120,12 +129,14 @@ def test_final_status_is_never_left(book: GuestBook) -> None:
     guest = dial(book)
     book.call_created(guest.dial_id, call("CA1", CallStatus.RINGING))
     book.apply_call(call("CA1", CallStatus.BUSY))
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.BUSY
     for status in CallStatus:
         assert book.apply_call(call("CA1", status)) == []
     assert book.apply_participants(ROOM, [participant("PA9", "phone-4kq2")]) == []
     assert book.dial_rejected(guest.dial_id, "late") == []
     assert book.mark_removed(guest.dial_id) == []
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.BUSY
 
 
@@ -141,6 +152,7 @@ def test_busy_says_how_long_it_rang_from_twilios_times(book: GuestBook, clock: F
         duration=0,
     )
     assert texts(book.apply_call(busy)) == [("dial-failed", "••• 2671 busy after ringing 8 s")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.BUSY
     assert guest.end_reason == "Busy after ringing 8 s"
     assert guest.rang_for() == timedelta(seconds=8)
@@ -156,6 +168,7 @@ def test_no_answer_times_the_ring_on_the_local_clock_without_twilio_times(
     clock.advance(30)
     events = book.apply_call(call("CA1", CallStatus.NO_ANSWER))
     assert texts(events) == [("dial-failed", "Alice (••• 2671) did not answer after ringing 30 s")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.NO_ANSWER
     assert guest.end_reason == "No answer after ringing 30 s"
 
@@ -166,6 +179,7 @@ def test_failed_call_gives_a_reason(book: GuestBook) -> None:
     events = book.apply_call(call("CA1", CallStatus.FAILED))
     assert [e.kind for e in events] == ["dial-failed"]
     assert "failed" in events[0].text
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.FAILED
     assert "could not be connected" in guest.end_reason
 
@@ -176,10 +190,12 @@ def test_cancel_after_removal_says_by_host(book: GuestBook, clock: FakeClock) ->
     clock.advance(5)
     events = book.mark_removed(guest.dial_id)
     assert texts(events) == [("removed", "Removing Alice (••• 2671)")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.RINGING  # the status follows the next poll, not the click
     assert book.mark_removed(guest.dial_id) == []  # a second click is no news
     events = book.apply_call(call("CA1", CallStatus.CANCELED))
     assert texts(events) == [("call-ended", "Alice (••• 2671) canceled by host after ringing 5 s")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.CANCELED
     assert guest.end_reason == "Canceled by host after ringing 5 s"
 
@@ -192,6 +208,7 @@ def test_removed_guest_in_the_room_leaves_as_removed(book: GuestBook, clock: Fak
     book.mark_removed(guest.dial_id)
     events = book.apply_participants(ROOM, [])
     assert texts(events) == [("left", "Alice (••• 2671) was removed after 1 min")]
+    guest = fresh(book, guest)
     assert guest.end_reason == "Removed by host after 1 min"
 
 
@@ -207,6 +224,7 @@ def test_answered_but_never_in_the_room_is_not_joined(book: GuestBook, clock: Fa
     events = book.apply_call(call("CA1", CallStatus.COMPLETED, duration=4))
     assert [e.kind for e in events] == ["call-ended"]
     assert "did not get into Standup" in events[0].text
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.NOT_JOINED
     assert "never joined the room" in guest.end_reason
 
@@ -220,6 +238,7 @@ def test_room_ended_while_ringing_is_not_joined_because_the_room_ended(
     book.apply_call(call("CA1", CallStatus.IN_PROGRESS))
     clock.advance(6)
     book.apply_call(call("CA1", CallStatus.COMPLETED))
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.NOT_JOINED
     assert guest.end_reason == "the room ended"
 
@@ -230,6 +249,7 @@ def test_room_ended_sends_connected_guests_out(book: GuestBook) -> None:
     book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")])
     events = book.room_ended(ROOM)
     assert texts(events) == [("left", "Alice (••• 2671) left: the room ended")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.LEFT
 
 
@@ -241,6 +261,7 @@ def test_call_ended_in_an_unwatched_room_says_only_what_is_known(
     clock.advance(100)
     events = book.apply_call(call("CA1", CallStatus.COMPLETED, duration=95))
     assert texts(events) == [("left", "Alice (••• 2671)'s call ended after 1 min")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.LEFT
     assert guest.connected_at is None
 
@@ -256,6 +277,7 @@ def test_create_call_refused(book: GuestBook) -> None:
             "The 'To' number ••• 2671 is not a valid phone number.",
         )
     ]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.REJECTED
     assert guest.end_reason.startswith("Twilio refused: ")
     assert NUMBER not in guest.end_reason
@@ -268,6 +290,7 @@ def test_timeout_then_reconciled_call(book: GuestBook, clock: FakeClock) -> None
     clock.advance(15)
     events = book.dial_outcome_unknown(guest.dial_id, "Twilio did not answer within 15 s")
     assert [e.kind for e in events] == ["error"]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.UNKNOWN
     assert not guest.status.is_final
 
@@ -281,6 +304,7 @@ def test_timeout_then_reconciled_call(book: GuestBook, clock: FakeClock) -> None
     assert found is not None
     events = book.call_created(guest.dial_id, found)
     assert [e.kind for e in events] == ["dialed", "ringing"]
+    guest = fresh(book, guest)
     assert guest.call_sid == "CA5" and guest.status is GuestStatus.RINGING
     assert book.match_call(guest.dial_id, [ours]) is None  # already has its call
 
@@ -293,6 +317,7 @@ def test_timeout_with_no_call_found_was_not_placed(book: GuestBook) -> None:
     )
     events = book.reconcile_not_found(guest.dial_id)
     assert [e.kind for e in events] == ["dial-failed"]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.REJECTED
     assert guest.end_reason == "Not placed: Twilio has no record of the call"
     assert guest.status.can_redial
@@ -308,6 +333,7 @@ def test_a_request_never_sent_does_not_blame_twilio(book: GuestBook) -> None:
             "you can dial again",
         )
     ]
+    guest = fresh(book, guest)
     assert guest.end_reason == "Not placed: the session was closed"
 
 
@@ -320,6 +346,7 @@ def test_removing_before_the_call_sid_arrives_ends_as_canceled_by_host(
     book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
     clock.advance(1)
     book.apply_call(call("CA1", CallStatus.CANCELED))
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.CANCELED
     assert guest.end_reason.startswith("Canceled by host")
 
@@ -347,6 +374,7 @@ def test_a_second_call_for_one_dial_is_refused(book: GuestBook) -> None:
     book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
     events = book.call_created(guest.dial_id, call("CA2", CallStatus.QUEUED))
     assert [e.kind for e in events] == ["error"]
+    guest = fresh(book, guest)
     assert guest.call_sid == "CA1"
     assert book.guest_for_call("CA2") is None
 
@@ -366,6 +394,8 @@ def test_redial_with_the_same_identity_belongs_to_the_latest_dial(
     book.call_created(second.dial_id, call("CA2", CallStatus.IN_PROGRESS))
     events = book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")])
     assert [(e.kind, e.dial_id) for e in events] == [("joined", second.dial_id)]
+    first = fresh(book, first)
+    second = fresh(book, second)
     assert first.status is GuestStatus.NO_ANSWER
     assert second.status is GuestStatus.CONNECTED
     assert book.phone_identities(ROOM) == {"phone-4kq2"}
@@ -384,6 +414,8 @@ def test_duplicate_identity_evicts_the_first_guest(book: GuestBook, clock: FakeC
         ("left", "Alice (••• 2671) was replaced: someone joined as phone-4kq2"),
         ("joined", "Bea (••• 0958) joined as phone-4kq2"),
     ]
+    first = fresh(book, first)
+    second = fresh(book, second)
     assert first.status is GuestStatus.LEFT and "same identity" in first.end_reason
     assert second.status is GuestStatus.CONNECTED and second.participant_sid == "PA2"
     # The first call ending afterwards changes nothing more.
@@ -397,6 +429,7 @@ def test_someone_already_in_the_room_with_that_identity_is_not_the_guest(
     guest = dial(book)
     book.call_created(guest.dial_id, call("CA1", CallStatus.RINGING))
     assert book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")]) == []
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.RINGING
     # When the guest joins, the earlier participant is evicted (it was an app participant).
     events = book.apply_participants(ROOM, [participant("PA2", "phone-4kq2")])
@@ -435,12 +468,14 @@ def test_a_finished_dials_identity_turning_up_again_is_an_app_participant(
     book.call_created(guest.dial_id, call("CA1", CallStatus.IN_PROGRESS))
     book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")])
     book.apply_participants(ROOM, [])
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.LEFT
     # A late poll still listing the guest's own participant is ignored…
     assert book.apply_participants(ROOM, [participant("PA1", "phone-4kq2")]) == []
     # …but a new participant with that identity is someone else.
     events = book.apply_participants(ROOM, [participant("PA9", "phone-4kq2")])
     assert texts(events) == [("app-joined", "App participant phone-4kq2 joined")]
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.LEFT and guest.participant_sid == "PA1"
 
 
@@ -448,6 +483,7 @@ def test_participants_of_other_rooms_do_not_touch_a_guest(book: GuestBook) -> No
     guest = dial(book)
     book.call_created(guest.dial_id, call("CA1", CallStatus.IN_PROGRESS))
     book.apply_participants("RM_OTHER", [participant("PA1", "phone-4kq2", room="RM_OTHER")])
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.JOINING
     assert book.phone_identities("RM_OTHER") == set()
 
@@ -522,6 +558,7 @@ def test_a_failed_journal_update_is_reported_not_raised(clock: FakeClock) -> Non
     events = book.call_created(guest.dial_id, call("CA1", CallStatus.RINGING))
     assert [e.kind for e in events] == ["error", "dialed", "ringing"]
     assert "journal" in events[0].text
+    guest = fresh(book, guest)
     assert guest.status is GuestStatus.RINGING  # the book carries on
 
 
@@ -598,9 +635,12 @@ def test_calls_still_ringing_into_an_ended_room_are_canceled_with_that_reason(
     book.call_created(connected.dial_id, call("CA2", CallStatus.IN_PROGRESS))
     book.apply_participants(ROOM, [participant("PA2", "phone-b")])
     book.room_ended(ROOM)
+    ringing, dialing = fresh(book, ringing), fresh(book, dialing)
     assert book.unanswered_in_ended_room(ROOM) == [ringing, dialing]
     clock.advance(3)
     events = book.apply_call(call("CA1", CallStatus.CANCELED))
+    ringing = fresh(book, ringing)
+    connected = fresh(book, connected)
     assert ringing.status is GuestStatus.CANCELED
     assert ringing.end_reason.startswith("Canceled: the room ended")
     assert "canceled: the room ended" in events[0].text
@@ -612,4 +652,5 @@ def test_a_line_busy_at_once_does_not_claim_it_rang(book: GuestBook) -> None:
     book.call_created(guest.dial_id, call("CA1", CallStatus.QUEUED))
     events = book.apply_call(call("CA1", CallStatus.BUSY))
     assert texts(events) == [("dial-failed", "Alice (••• 2671) busy")]
+    guest = fresh(book, guest)
     assert guest.end_reason == "Busy"

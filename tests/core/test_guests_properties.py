@@ -13,7 +13,15 @@ from moderator.core.journal import Journal
 from moderator.core.models import CallStatus
 from moderator.core.redaction import contains_number
 from moderator.core.roster import GuestKind, build_roster
-from tests.core.guest_helpers import NUMBER, OTHER_NUMBER, ROOM, FakeClock, call, participant
+from tests.core.guest_helpers import (
+    NUMBER,
+    OTHER_NUMBER,
+    ROOM,
+    FakeClock,
+    call,
+    fresh,
+    participant,
+)
 
 # Two dials share an identity (a redial / the 53205 case); the pool of participants includes
 # two different SIDs for that identity and an app participant.
@@ -68,7 +76,8 @@ class World:
     def run(self, op: tuple[object, ...]) -> None:
         book, kind = self.book, op[0]
         index = op[1] if kind != "tick" and len(op) > 1 and isinstance(op[1], int) else None
-        guest = self.dials[index] if index is not None else None
+        # The book hands out frozen snapshots: read each dial's latest one.
+        guest = book.get(self.dials[index].dial_id) if index is not None else None
         sid = f"CA{guest.dial_id[:8]}" if guest is not None else ""
         match kind:
             case "created":
@@ -194,6 +203,7 @@ def test_any_order_of_call_polls_ends_in_the_first_final_seen(
     first_final = next(s for s in statuses if s.is_final)
     for status in statuses:
         book.apply_call(call("CA1", status))
+    guest = fresh(book, guest)
     expected = {
         CallStatus.BUSY: GuestStatus.BUSY,
         CallStatus.NO_ANSWER: GuestStatus.NO_ANSWER,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import signal
@@ -52,9 +53,7 @@ def guest(dial_id: str = "d1", **changes: object) -> PhoneGuest:
         caller_id=CALLER_ID,
         dialed_at=T0,
     )
-    for key, value in changes.items():
-        setattr(base, key, value)
-    return base
+    return dataclasses.replace(base, **changes)
 
 
 @pytest.fixture

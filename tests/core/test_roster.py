@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from tests.core.guest_helpers import (
     FakeClock,
     call,
     dial,
+    fresh,
     participant,
 )
 
@@ -184,10 +186,10 @@ def _guest_in(book: GuestBook, clock: FakeClock, status: GuestStatus) -> PhoneGu
     }
     if status is GuestStatus.REJECTED:
         book.dial_rejected(guest.dial_id, "Permission to call this number is not enabled")
-        return guest
+        return fresh(book, guest)
     if status is GuestStatus.UNKNOWN:
         book.dial_outcome_unknown(guest.dial_id, "timed out")
-        return guest
+        return fresh(book, guest)
     for index, call_status in enumerate(steps.get(status, [])):
         if index == 0:
             book.call_created(guest.dial_id, call(sid, call_status))
@@ -203,6 +205,7 @@ def _guest_in(book: GuestBook, clock: FakeClock, status: GuestStatus) -> PhoneGu
         book.apply_participants(ROOM, [])
         clock.advance(3)
         book.apply_call(call(sid, CallStatus.COMPLETED))
+    guest = fresh(book, guest)
     assert guest.status is status
     return guest
 
@@ -269,8 +272,10 @@ def test_a_restarted_guest_cannot_be_redialed_without_its_number(
     book: GuestBook, clock: FakeClock
 ) -> None:
     guest = _guest_in(book, clock, GuestStatus.BUSY)
-    guest.number = None  # as after a restart: the journal keeps the masked number only
-    row = only(build_roster(ROOM, [], book, clock.now), guest.dial_id)
+    # As after a restart: the journal keeps the masked number only.
+    restarted = GuestBook(clock=clock)
+    restarted.adopt(dataclasses.replace(guest, number=None))
+    row = only(build_roster(ROOM, [], restarted, clock.now), guest.dial_id)
     assert row.can_redial is False
     assert row.full_number is None
     assert row.name == "Alice · ••• 2671"

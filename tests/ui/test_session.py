@@ -308,8 +308,11 @@ def test_room_ended_while_guest_rings(qtbot: QtBot, harness: Harness) -> None:
     harness.session.end_room(sid)
     qtbot.waitUntil(lambda: "standup" not in harness.room_names())
     # The app cancels the ringing call: nobody picks up only to hear the meeting is over.
+    # The book hands out snapshots: wait on its latest one, then read it.
+    qtbot.waitUntil(
+        lambda: (g := harness.session.book.get(dial_id)) is not None and g.status.is_final
+    )
     guest = harness.session.book.get(dial_id)
-    qtbot.waitUntil(lambda: guest is not None and guest.status.is_final)
     assert guest is not None and guest.status is GuestStatus.CANCELED
     assert guest.end_reason.startswith("Canceled: the room ended")
     assert guest.call_sid is not None
@@ -324,8 +327,11 @@ def test_guest_in_the_room_leaves_when_it_ends(qtbot: QtBot, harness: Harness) -
     sandbox.clock.advance(4.5)  # rings, then answers into the room
     qtbot.waitUntil(lambda: status_of(harness, dial_id) is GuestStatus.CONNECTED)
     harness.session.end_room(sid)
+    # The book hands out snapshots: wait on its latest one, then read it.
+    qtbot.waitUntil(
+        lambda: (g := harness.session.book.get(dial_id)) is not None and g.status.is_final
+    )
     guest = harness.session.book.get(dial_id)
-    qtbot.waitUntil(lambda: guest is not None and guest.status.is_final)
     assert guest is not None and guest.status is GuestStatus.LEFT
     assert "room" in guest.end_reason.lower()
 
