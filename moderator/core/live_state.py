@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from moderator.core.changes import Changes
 from moderator.core.guest_state import GuestStatus
-from moderator.core.guests import GuestBook
 from moderator.core.models import Participant, PublishedTrack, Room
 from moderator.core.poller import tracks_key
 from moderator.core.roster import RosterRow, build_roster
+
+if TYPE_CHECKING:  # the book is passed in; importing it would pull in SQLite at start-up
+    from moderator.core.guests import GuestBook
 
 __all__ = ["MAX_PHONE_PARTICIPANTS", "LiveState", "RoomRow"]
 

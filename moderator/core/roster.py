@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from moderator.core.guest_state import GuestStatus, PhoneGuest
 from moderator.core.guest_text import roster_name, status_text
-from moderator.core.guests import GuestBook
 from moderator.core.models import Participant, PublishedTrack
+
+if TYPE_CHECKING:  # the book is passed in; importing it would pull in SQLite at start-up
+    from moderator.core.guests import GuestBook
 
 
 class GuestKind(StrEnum):

@@ -11,16 +11,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from moderator import __version__
 from moderator.core.credentials import Credentials
-from moderator.core.journal import Journal, JournalError, default_journal_path
 from moderator.core.profiles import SANDBOX_PROFILE, ProfileStore
+from moderator.core.room_cache import RoomCache
 from moderator.core.settings import Settings, SettingsStore
 from moderator.ui import resources
 from moderator.ui.main_window import MainWindow
@@ -32,8 +33,11 @@ from moderator.ui.sandbox_runner import (
     SandboxRunner,
     read_sandbox_config,
 )
-from moderator.ui.session import Session
 from moderator.ui.signals import QuitOnSignal
+
+if TYPE_CHECKING:  # imported when the first profile opens, after the window's first paint
+    from moderator.core.journal import Journal
+    from moderator.ui.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +121,9 @@ class AppContext(QObject):
     ) -> Session:
         """A session for `profile`: the local sandbox (built-in or standalone) when `credentials`
         is None."""
+        from moderator.core.journal import Journal
+        from moderator.ui.session import Session
+
         if credentials is None:
             self.sandbox.start()
             return Session(
@@ -150,6 +157,8 @@ class AppContext(QObject):
 
 def _open_journal(credentials: Credentials) -> Journal | None:
     """The account's call journal (one file per account), or None if it cannot be opened."""
+    from moderator.core.journal import Journal, JournalError, default_journal_path
+
     path = default_journal_path().with_name(f"journal-{credentials.account_sid}.sqlite3")
     try:
         return Journal(path)
@@ -181,6 +190,8 @@ def build_window(context: AppContext) -> MainWindow:
         settings_store=context.settings_store,
         session_factory=context.make_session,
         profile_switcher=switcher,
+        # The sandboxes' rooms do not outlive them: only real accounts' rooms are remembered.
+        room_cache=RoomCache(skip={SANDBOX_PROFILE, context.sandbox.profile}),
     )
 
 
@@ -206,6 +217,36 @@ def open_initial_profile(
     window.open_profile(sandbox_profile, None)
 
 
+class _FirstPaint(QObject):
+    """Runs a callback once, right after the watched widget's first paint (or after
+    `fallback_ms` if no paint comes, e.g. a window that is never exposed)."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None], fallback_ms: int) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._callback: Callable[[], None] | None = callback
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._widget and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._fire)  # after this paint has reached the screen
+        return False
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self._widget.removeEventFilter(self)
+            callback()
+
+
+def after_first_paint(
+    widget: QWidget, callback: Callable[[], None], fallback_ms: int = 300
+) -> None:
+    """Call `callback` once `widget` has painted for the first time."""
+    _FirstPaint(widget, callback, fallback_ms)
+
+
 def request_quit(window: MainWindow, app: QApplication) -> None:
     """Quit as the window's close button would (settings saved, session stopped), then make sure
     the event loop ends even if a dialog is still open."""
@@ -229,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setStyleSheet(resources.stylesheet())
 
     sandbox: LocalSandbox = (
-        SandboxRunner(demo=True)
+        SandboxRunner(demo=True, background=True)
         if args.sandbox_config is None
         else ExternalSandbox(args.sandbox_config)
     )
@@ -246,8 +287,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.screenshot is not None:
             window.resize(SCREENSHOT_SIZE)  # the same framing whatever the (virtual) screen
+        initial = context.initial_profile(args)
+        window.show_last_known_rooms(initial)
         window.show()
-        open_initial_profile(window, context.initial_profile(args), sandbox.profile)
+        # The window paints first (with this profile's last known rooms, "updating…"); the
+        # profile's session, the SDK it imports and the sandbox's server follow.
+        after_first_paint(
+            window,
+            lambda: open_initial_profile(window, initial, sandbox.profile),
+        )
         if args.screenshot is not None:
             target: Path = args.screenshot
 

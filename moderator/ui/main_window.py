@@ -35,6 +35,7 @@ from moderator.core.identity import validate_room_name
 from moderator.core.live_state import RoomRow
 from moderator.core.models import CallerId, Room
 from moderator.core.profiles import SANDBOX_LABEL, SANDBOX_PROFILE
+from moderator.core.room_cache import RoomCache
 from moderator.core.roster import GuestKind, RosterRow
 from moderator.core.settings import EventLogScope, Settings, SettingsStore
 from moderator.ui import resources
@@ -92,9 +93,13 @@ class MainWindow(QMainWindow):
         session_factory: SessionFactory,
         profile_switcher: ProfileSwitcher | None = None,
         notifier: Notifier | None = None,
+        room_cache: RoomCache | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """Build the window with no session; `open_profile` (or the switcher) starts one."""
+        """Build the window with no session; `open_profile` (or the switcher) starts one.
+
+        `room_cache` keeps each profile's last known rooms, shown ("updating…") until the
+        session's first rooms list arrives."""
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowIcon(resources.icon("room-moderator"))
@@ -110,6 +115,8 @@ class MainWindow(QMainWindow):
         self._room_to_select = ""
         self._dial_dialog: DialDialog | None = None
         self._history_dialog: HistoryDialog | None = None
+        self._room_cache = room_cache
+        self._rooms_live = False  # the session's first rooms list has arrived
 
         self.commands = Actions(self)
         self.rooms_model = RoomsModel(self)
@@ -249,6 +256,7 @@ class MainWindow(QMainWindow):
         self._close_session()
         self._profile = profile
         self._settings.last_profile = profile
+        self.show_last_known_rooms(profile)
         self.setWindowTitle(f"Room Moderator — {_label(profile)}")
         try:
             session = self._session_factory(profile, credentials, self)
@@ -270,12 +278,26 @@ class MainWindow(QMainWindow):
         session.start()
         self._update_actions()
 
+    def show_last_known_rooms(self, profile: str) -> None:
+        """Show `profile`'s rooms as they were last seen, marked as updating, until live ones
+        come; nothing when there are none (or no cache)."""
+        rows = self._room_cache.load(profile) if self._room_cache is not None else []
+        self.rooms_model.set_rooms(rows)
+        self.rooms_pane.set_updating(bool(rows))
+
+    def _remember_rooms(self, session: Session) -> None:
+        if self._room_cache is not None and self._rooms_live:
+            self._room_cache.save(self._profile, session.room_rows())
+
     def _close_session(self) -> None:
         old = self._session
         self._session = None
         if old is not None:
+            self._remember_rooms(old)
             old.stop()
             old.deleteLater()
+        self._rooms_live = False
+        self.rooms_pane.set_updating(False)
         if self._dial_dialog is not None:
             self._dial_dialog.reject()
         if self._history_dialog is not None:  # it reads the old session's journal, now closed
@@ -294,6 +316,9 @@ class MainWindow(QMainWindow):
     # -- session signals -----------------------------------------------------------------------
     @Slot(object)
     def _on_rooms_changed(self, rows: Sequence[RoomRow]) -> None:
+        if not self._rooms_live:
+            self._rooms_live = True
+            self.rooms_pane.set_updating(False)
         self.rooms_model.set_rooms(rows)
         if self._room_to_select:
             sid = _sid_named(rows, self._room_to_select)
@@ -732,6 +757,7 @@ class MainWindow(QMainWindow):
         """Stop the session's polling and workers; idempotent."""
         session, self._session = self._session, None
         if session is not None:
+            self._remember_rooms(session)
             session.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:

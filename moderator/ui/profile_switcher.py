@@ -9,6 +9,7 @@ keyring dialog and falls back to the sandbox, so the app always has something to
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import QAction
@@ -32,9 +33,11 @@ from moderator.core.profiles import (
     ProfileStore,
     change_problem,
 )
-from moderator.ui.dialogs.add_profile_dialog import AddProfileDialog, Validator
-from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
 from moderator.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # imported when first opened: the window's first paint needs neither
+    from moderator.ui.dialogs.add_profile_dialog import AddProfileDialog, Validator
+    from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +236,8 @@ class ProfileSwitcher(QWidget):
         if self.keyring_dialog is not None:
             self.keyring_dialog.close()
             self.keyring_dialog.deleteLater()
+        from moderator.ui.dialogs.keyring_problem_dialog import KeyringProblemDialog
+
         self.keyring_dialog = KeyringProblemDialog(problem, self)
         self.keyring_dialog.open()
         return self.keyring_dialog
@@ -252,6 +257,8 @@ class ProfileSwitcher(QWidget):
             self.add_dialog.raise_()
             self.add_dialog.activateWindow()
             return self.add_dialog
+        from moderator.ui.dialogs.add_profile_dialog import AddProfileDialog
+
         self.add_dialog = AddProfileDialog(
             self.store,
             base_url=self._base_url,

@@ -211,3 +211,28 @@ def test_double_clicking_dial_places_one_call(
     qtbot.wait(300)  # a second POST, were there one, would have been sent by now
     assert sandbox.request_log.count("POST", "Calls.json") == posts_before + 1
     assert len(phone_rows(window)) == 1
+
+
+def test_last_known_rooms_show_until_the_first_live_list(
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from moderator.core.room_cache import RoomCache
+
+    def names(window: MainWindow) -> list[str]:
+        model = window.rooms_model
+        return [row.room.unique_name for r in range(model.rowCount()) if (row := model.room_at(r))]
+
+    sandbox.world.create_room("standup")
+    cache = RoomCache(tmp_path / "last-rooms.json")
+    first = make_window(qtbot, sandbox, tmp_path, room_cache=cache, profile="work")
+    qtbot.waitUntil(lambda: names(first) == ["standup"], timeout=WAIT_MS)
+    first.close()  # remembers the rooms it saw
+    assert [r.room.unique_name for r in cache.load("work")] == ["standup"]
+
+    sandbox.world.create_room("retro")
+    second = make_window(qtbot, sandbox, tmp_path, room_cache=cache, profile="work")
+    # at once, before Twilio answered: the last known rooms, said to be updating
+    assert names(second) == ["standup"]
+    assert second.rooms_pane.title.text() == "Rooms — updating…"
+    qtbot.waitUntil(lambda: sorted(names(second)) == ["retro", "standup"], timeout=WAIT_MS)
+    assert second.rooms_pane.title.text() == "Rooms"

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.core.credentials import Credentials
 from moderator.core.poller import PollSettings
+from moderator.core.room_cache import RoomCache
 from moderator.core.settings import Settings, SettingsStore
 from moderator.sandbox.server import SandboxServer
 from moderator.ui.main_window import MainWindow
@@ -51,6 +52,8 @@ def make_window(
     tmp_path: Path,
     settings: Settings | None = None,
     size: tuple[int, int] | None = (1200, 760),
+    room_cache: RoomCache | None = None,
+    profile: str = "",
 ) -> MainWindow:
     """A shown main window on `sandbox`, with settings saved under `tmp_path`, resized to
     `size` (None: the size the window picks itself, from saved settings or the screen)."""
@@ -65,13 +68,15 @@ def make_window(
             parent=parent,
         )
 
-    window = MainWindow(settings=settings, settings_store=store, session_factory=factory)
+    window = MainWindow(
+        settings=settings, settings_store=store, session_factory=factory, room_cache=room_cache
+    )
     qtbot.addWidget(window)
     if size is not None:
         window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
-    window.open_profile("", None)
+    window.open_profile(profile, None)
     return window
 
 

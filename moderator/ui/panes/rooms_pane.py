@@ -34,6 +34,9 @@ NAME_CHARS = 24
 NAME_MAX_CHARS = 28
 
 
+ROOMS_TITLE = "Rooms"
+
+
 class RoomsPane(QWidget):
     """Lists rooms; emits `roomSelected(sid or None)` when the host picks a different room."""
 
@@ -45,10 +48,10 @@ class RoomsPane(QWidget):
         self._actions = actions
         self._selected_sid: str | None = None
 
-        title = QLabel("Rooms", self)
-        title.setObjectName("paneTitle")
+        self.title = QLabel(ROOMS_TITLE, self)
+        self.title.setObjectName("paneTitle")
         header = QHBoxLayout()
-        header.addWidget(title)
+        header.addWidget(self.title)
         header.addStretch(1)
         for action, name in ((actions.new_room, "Create room"), (actions.end_room, "End room")):
             header.addWidget(action_button(self, action, name))
@@ -92,6 +95,13 @@ class RoomsPane(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.view)
         self.fit_columns()
+
+    def set_updating(self, updating: bool) -> None:
+        """Say the rows are the last known ones, waiting for Twilio's first answer."""
+        self.title.setText(f"{ROOMS_TITLE} — updating…" if updating else ROOMS_TITLE)
+        self.title.setToolTip(
+            "The rooms as they were last seen; Twilio's answer replaces them." if updating else ""
+        )
 
     # -- queries ---------------------------------------------------------------------------
     def selected_sid(self) -> str | None:
