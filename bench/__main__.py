@@ -19,6 +19,9 @@ LATENCY_MS = 150.0
 
 TARGETS: dict[str, tuple[str, float]] = {
     "startup_ratio": ("<=", 2.5),
+    "startup_window_ratio": ("<=", 2.0),
+    "startup_live_ratio": ("<=", 2.5),
+    "idle_cpu_pct": ("<=", 1.0),
     "ui_stall_p99_ms": ("<=", 16.0),
     "ui_stall_max_ms": ("<=", 50.0),
     "join_to_screen_p95_s": ("<=", 1.5),

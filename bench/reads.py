@@ -18,7 +18,8 @@ PARTICIPANTS = 40
 
 def measure_count(
     rooms: int, latency_ms: float, warmup_s: float, window_s: float
-) -> tuple[float, int]:
+) -> tuple[float, int, float]:
+    """Reads per second, writes, and the app's CPU use (% of one core) over the window."""
     sandbox = SandboxProcess(latency_ms).start()
     try:
         sids = sandbox.setup(rooms, PARTICIPANTS)
@@ -26,9 +27,9 @@ def measure_count(
         try:
             select_room(window, sids[0])
             spin(warmup_s)
-            start = time.time()
+            start, cpu_start = time.time(), time.process_time()
             spin(window_s)
-            end = time.time()
+            end, cpu_end = time.time(), time.process_time()
             records = [r for r in sandbox.requests(start) if r[3] < end]
         finally:
             close_window(window)
@@ -36,17 +37,30 @@ def measure_count(
         sandbox.stop()
     reads = sum(1 for r in records if r[0] == "GET")
     writes = sum(1 for r in records if r[0] != "GET")
-    return reads / (end - start), writes
+    # The window, its session and its workers are this process; the sandbox is its own.
+    cpu_pct = 100.0 * (cpu_end - cpu_start) / (end - start)
+    return reads / (end - start), writes, cpu_pct
 
 
 def measure(
     counts: tuple[int, ...], latency_ms: float, warmup_s: float, window_s: float
 ) -> dict[str, object]:
     reads_per_s: dict[str, float] = {}
+    cpu_pct: dict[str, float] = {}
     writes_idle = 0
     for count in counts:
-        rate, writes = measure_count(count, latency_ms, warmup_s, window_s)
+        rate, writes, cpu = measure_count(count, latency_ms, warmup_s, window_s)
         reads_per_s[str(count)] = round(rate, 2)
+        cpu_pct[str(count)] = round(cpu, 2)
         writes_idle += writes
-        log(f"reads: {count} room(s): {rate:.2f} reads/s, {writes} write(s) over {window_s:.0f} s")
-    return {"reads_per_s": reads_per_s, "writes_idle": writes_idle}
+        log(
+            f"reads: {count} room(s): {rate:.2f} reads/s, {writes} write(s), "
+            f"app CPU {cpu:.2f} % of a core over {window_s:.0f} s"
+        )
+    return {
+        "reads_per_s": reads_per_s,
+        "writes_idle": writes_idle,
+        # The app watching 10 rooms (the selected one closely), the sandbox in its own process.
+        "idle_cpu_pct": cpu_pct.get("10"),
+        "cpu_pct_by_rooms": cpu_pct,
+    }

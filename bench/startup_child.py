@@ -1,9 +1,10 @@
 """Run in a child process by `bench.startup`: the real app, or a bare PySide6 window.
 
 Prints `PAINTED <time.time()>` on stdout the moment the window has painted what counts as
-"started", then quits. `app`: `room-moderator --sandbox` (the real `main()`), with the rooms pane
-painted with its first rows; the in-process sandbox gets the benchmark's latency so the first
-rooms list costs a realistic round trip. `bare`: an empty QMainWindow, painted once. `import`:
+"started", then quits; the app also prints `WINDOW <time.time()>` at its main window's first
+paint (before its rooms have arrived). `app`: `room-moderator --sandbox` (the real `main()`),
+with the rooms pane painted with its first rows; the in-process sandbox gets the benchmark's
+latency so the first rooms list costs a realistic round trip. `bare`: an empty QMainWindow, painted once. `import`:
 only `import moderator.ui.app` (for the breakdown).
 """
 
@@ -74,11 +75,26 @@ def run_app(latency_ms: float) -> int:
                 QTimer.singleShot(0, _report_and_quit)
             return False
 
+    class WindowPainted(QObject):
+        """The main window's first paint: the host sees the app (rooms may still be coming)."""
+
+        def __init__(self, window: MainWindow) -> None:
+            super().__init__(window)
+            self.done = False
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if not self.done and event.type() == QEvent.Type.Paint:
+                self.done = True
+                print(f"WINDOW {time.time():.6f}", flush=True)
+            return False
+
     def build_window(context: app_module.AppContext) -> MainWindow:
         window = real_build_window(context)
         watch = RoomsPainted(window)
         window.rooms_pane.view.viewport().installEventFilter(watch)
-        keep.append(watch)
+        shown = WindowPainted(window)
+        window.installEventFilter(shown)
+        keep.extend((watch, shown))
         return window
 
     app_module.build_window = build_window
