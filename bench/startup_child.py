@@ -4,8 +4,8 @@ Prints `PAINTED <time.time()>` on stdout the moment the window has painted what 
 "started", then quits; the app also prints `WINDOW <time.time()>` at its main window's first
 paint (before its rooms have arrived). `app`: `room-moderator --sandbox` (the real `main()`),
 with the rooms pane painted with its first rows; the in-process sandbox gets the benchmark's
-latency so the first rooms list costs a realistic round trip. `bare`: an empty QMainWindow, painted once. `import`:
-only `import moderator.ui.app` (for the breakdown).
+latency so the first rooms list costs a realistic round trip. `bare`: an empty QMainWindow,
+painted once. `import`: only `import moderator.ui.app` (for the breakdown).
 """
 
 from __future__ import annotations
