@@ -48,11 +48,11 @@ def run_app(latency_ms: float) -> int:
 
     import moderator.ui.app as app_module
     from moderator.ui.main_window import MainWindow
-    from moderator.ui.sandbox_runner import SandboxRunner
+    from moderator.ui.sandbox_runner import local_sandbox
 
-    # The app's own in-process sandbox, with the benchmark's latency on every request.
-    app_module.SandboxRunner = partial(  # type: ignore[attr-defined, assignment]
-        SandboxRunner, latency_ms=int(latency_ms)
+    # The app's own built-in sandbox, with the benchmark's latency on every request.
+    app_module.local_sandbox = partial(  # type: ignore[attr-defined, assignment]
+        local_sandbox, latency_ms=int(latency_ms)
     )
     real_build_window = app_module.build_window
     keep: list[Any] = []

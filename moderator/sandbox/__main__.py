@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from moderator.sandbox.clock import RealClock
+from moderator.sandbox.credentials import SandboxCredentials
 from moderator.sandbox.server import SandboxOptions, SandboxServer
 
 __all__ = ["main", "parse_args", "write_config"]
@@ -83,6 +85,19 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the JSON line (with credentials) to FILE, mode 0600",
     )
+    parser.add_argument(
+        "--listen-fd",
+        type=int,
+        default=None,
+        metavar="FD",
+        help="serve on this inherited, already listening socket (instead of --host/--port)",
+    )
+    parser.add_argument(
+        "--attached",
+        action="store_true",
+        help="started by the app: credentials come as a JSON line on stdin, and the sandbox "
+        "stops when stdin closes (so it never outlives the app, even one that was killed)",
+    )
     return parser
 
 
@@ -129,7 +144,19 @@ def write_config(path: Path, config: Mapping[str, str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the sandbox, print its JSON line, and serve until interrupted."""
     args = _parser().parse_args(argv)
-    server = SandboxServer(_options(args), clock=RealClock())
+    credentials = None
+    stop = threading.Event()
+    if args.attached:
+        try:
+            credentials = SandboxCredentials(**json.loads(sys.stdin.readline()))
+        except (TypeError, ValueError) as exc:
+            print(f"room-moderator-sandbox: no credentials on stdin: {exc}", file=sys.stderr)
+            return 1
+        threading.Thread(target=_wait_for_eof, args=(stop,), daemon=True).start()
+    listener = socket.socket(fileno=args.listen_fd) if args.listen_fd is not None else None
+    server = SandboxServer(
+        _options(args), clock=RealClock(), credentials=credentials, listen_socket=listener
+    )
     try:
         server.start()
     except OSError as exc:
@@ -144,13 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"room-moderator-sandbox: cannot write config: {exc}", file=sys.stderr)
             return 1
     print(json.dumps(line), flush=True)
-    print(
-        f"Sandbox Twilio at {server.base_url}. Dial numbers ending 1111 (busy), 2222 (no answer),"
-        " 3333 (failed); any other valid number answers. Ctrl-C stops.",
-        file=sys.stderr,
-        flush=True,
-    )
-    stop = threading.Event()
+    if not args.attached:
+        print(
+            f"Sandbox Twilio at {server.base_url}. Dial numbers ending 1111 (busy), 2222 (no "
+            "answer), 3333 (failed); any other valid number answers. Ctrl-C stops.",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -164,6 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _wait_for_eof(stop: threading.Event) -> None:
+    """Attached: the app holds our stdin open; EOF means it quit (or died)."""
+    with contextlib.suppress(OSError, ValueError):
+        while sys.stdin.buffer.read(4096):
+            pass
+    stop.set()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from moderator.ui.sandbox_runner import (
     ExternalSandbox,
     LocalSandbox,
     SandboxConfigError,
-    SandboxRunner,
+    local_sandbox,
     read_sandbox_config,
 )
 from moderator.ui.signals import QuitOnSignal
@@ -270,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setStyleSheet(resources.stylesheet())
 
     sandbox: LocalSandbox = (
-        SandboxRunner(demo=True, background=True)
+        local_sandbox(demo=True)
         if args.sandbox_config is None
         else ExternalSandbox(args.sandbox_config)
     )
@@ -280,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sandbox=sandbox,
         parent=app,
     )
+    initial = context.initial_profile(args)
+    if initial == sandbox.profile:
+        sandbox.warm_up()  # a sandbox process gets ready on the other core meanwhile
     exit_code = 0
     window = build_window(context)
     quit_on_signal = QuitOnSignal(lambda: request_quit(window, app), parent=app)
@@ -287,7 +290,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.screenshot is not None:
             window.resize(SCREENSHOT_SIZE)  # the same framing whatever the (virtual) screen
-        initial = context.initial_profile(args)
         window.show_last_known_rooms(initial)
         window.show()
         # The window paints first (with this profile's last known rooms, "updating…"); the

@@ -9,9 +9,13 @@ way the app reaches it like real Twilio: through the SDK, with the sandbox's own
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +53,10 @@ class LocalSandbox(Protocol):
 
     def start(self) -> None:
         """Make it reachable; idempotent."""
+        ...
+
+    def warm_up(self) -> None:
+        """Get ready ahead of use, if that costs the app's own thread nothing."""
         ...
 
     def credentials(self) -> Credentials:
@@ -114,7 +122,8 @@ class SandboxRunner:
         if self._started:
             return
         self._started = True
-        self._credentials = SandboxCredentials.generate(self._seed)
+        if self._credentials is None:
+            self._credentials = SandboxCredentials.generate(self._seed)
         listener = socket.create_server((self._host, 0))
         self._port = listener.getsockname()[1]
         if self._background:
@@ -126,6 +135,9 @@ class SandboxRunner:
             self._build(listener)
             if self._server is None:
                 raise RuntimeError("the sandbox could not start") from self._failure
+
+    def warm_up(self) -> None:
+        """Nothing ahead of use: in this process, building the server would slow the window."""
 
     def _build(self, listener: socket.socket) -> None:
         try:
@@ -159,9 +171,9 @@ class SandboxRunner:
 
     def credentials(self) -> Credentials:
         """The sandbox's API key, the recommended way to authenticate (as with real Twilio)."""
-        self.start()
+        if self._credentials is None:  # made by start(), or now: the same for the same seed
+            self._credentials = SandboxCredentials.generate(self._seed)
         creds = self._credentials
-        assert creds is not None
         return Credentials(
             account_sid=creds.account_sid,
             username=creds.api_key_sid,
@@ -179,6 +191,99 @@ class SandboxRunner:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+class SandboxProcess:
+    """The built-in sandbox in a process of its own, so its start-up and its demo traffic run
+    on the other core instead of sharing the app's interpreter (and its GIL).
+
+    `start()` binds the loopback socket and makes the credentials here (cheap), then starts
+    `python -m moderator.sandbox --attached --listen-fd N`: the child serves on that very socket
+    (requests sent before it is ready wait in the backlog) and gets the credentials on stdin,
+    never on its command line. It stops when stdin closes, so it never outlives the app, even
+    one that was killed; it runs in a session of its own, so a Ctrl+C in the terminal reaches
+    only the app, which then stops it cleanly.
+    """
+
+    def __init__(self, *, demo: bool = True, seed: int | None = None, latency_ms: int = 0) -> None:
+        self._args = ["--demo"] if demo else []
+        if seed is not None:
+            self._args += ["--seed", str(seed)]
+        if latency_ms:
+            self._args += ["--latency-ms", str(latency_ms)]
+        self._seed = seed
+        self._credentials: SandboxCredentials | None = None
+        self._port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def profile(self) -> str:
+        return SANDBOX_PROFILE
+
+    def start(self) -> None:
+        """Bind the socket and start the child; idempotent, never waits for the child."""
+        if self._process is not None:
+            return
+        if self._credentials is None:
+            self._credentials = SandboxCredentials.generate(self._seed)
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            self._port = listener.getsockname()[1]
+            fd = listener.fileno()
+            command = [sys.executable, "-m", "moderator.sandbox", "--attached"]
+            self._process = subprocess.Popen(
+                [*command, "--listen-fd", str(fd), *self._args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(fd,),
+                start_new_session=True,
+            )
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(self._credentials.as_dict()).encode() + b"\n")
+        self._process.stdin.flush()
+        log.info("sandbox process %d listening on %s", self._process.pid, self.base_url)
+
+    def warm_up(self) -> None:
+        """Start the child now: it gets ready on the other core while the window is built."""
+        self.start()
+
+    @property
+    def base_url(self) -> str:
+        if not self._port:
+            raise RuntimeError("the sandbox has not been started yet")
+        return f"http://127.0.0.1:{self._port}"
+
+    def credentials(self) -> Credentials:
+        if self._credentials is None:  # made by start(), or now: the same for the same seed
+            self._credentials = SandboxCredentials.generate(self._seed)
+        creds = self._credentials
+        return Credentials(
+            account_sid=creds.account_sid, username=creds.api_key_sid, secret=creds.api_key_secret
+        )
+
+    def stop(self) -> None:
+        """Close the child's stdin (it stops by itself) and reap it; safe to call twice."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            if process.stdin is not None:
+                process.stdin.close()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+STOP_TIMEOUT_S = 3.0
+
+
+def local_sandbox(*, demo: bool = True, latency_ms: int = 0) -> LocalSandbox:
+    """The app's built-in sandbox: a process of its own where the platform allows it (it needs
+    a Python interpreter to run and an inheritable socket), else a thread in this process."""
+    if os.name == "posix" and not getattr(sys, "frozen", False):
+        return SandboxProcess(demo=demo, latency_ms=latency_ms)
+    return SandboxRunner(demo=demo, latency_ms=latency_ms, background=True)
 
 
 class SandboxConfigError(ValueError):
@@ -275,6 +380,9 @@ class ExternalSandbox:
     def start(self) -> None:
         """Nothing to start: it runs in its own process."""
         log.info("using the sandbox at %s", self._config.base_url)
+
+    def warm_up(self) -> None:
+        """Nothing to prepare: it is already running."""
 
     def credentials(self) -> Credentials:
         """The API key from the file."""
