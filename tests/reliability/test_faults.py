@@ -33,7 +33,7 @@ from tests.reliability.support import (
     status_of,
     wait_for_state,
 )
-from tests.ui.window_harness import WAIT_MS, by_name, make_window
+from tests.ui.window_harness import WAIT_MS, activate, by_name, make_window
 
 SECTION = "Faults"
 
@@ -411,6 +411,7 @@ def test_main_window_through_an_outage(
     qtbot.waitUntil(lambda: pill.text().startswith(("Problem", "Offline")), timeout=WAIT_MS)
     problem, reason = pill.text(), pill.toolTip()
     texts = {problem}
+    activate(qtbot, window)  # F5 is a window shortcut: it fires only in the active window
     qtbot.keyClick(window, Qt.Key.Key_F5)  # the host presses Refresh during the outage
     qtbot.waitUntil(lambda: pill.text() != problem, timeout=WAIT_MS)
     texts.add(pill.text())
