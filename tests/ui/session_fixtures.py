@@ -20,6 +20,7 @@ from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
 from moderator.ui.poller import PollSettings
 from moderator.ui.session import Session, connect_models
+from moderator.ui.tasks import TaskRunner
 
 #: Polls a few times a second so tests finish quickly; the budget is generous on purpose here
 #: (the read budget itself has its own test with the real defaults).
@@ -74,6 +75,18 @@ class Harness:
     @property
     def state(self) -> ConnectionState:
         return self.session.connection_state
+
+
+def requests_in_flight(session: Session) -> int:
+    """How many background requests the session started have not delivered their outcome yet.
+
+    Found through Qt's object tree (the session's TaskRunner child), not a private attribute.
+    Tests wait for this to reach 0 instead of sleeping "long enough" for requests already under
+    way: on one loaded core a request started before an event may reach the sandbox much later.
+    """
+    runner = session.findChild(TaskRunner)
+    assert runner is not None, "the session runs its requests on a TaskRunner child"
+    return runner.in_flight_count()
 
 
 def make_harness(
