@@ -39,7 +39,7 @@ def _process_pending_qt_events() -> None:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    """Run the test's queued Qt events inside its call phase, then check what it logged.
+    """Run the Qt events a test left queued inside its call phase, where they belong.
 
     pytest-qt also processes events after the call, but outside pytest's output and log capture:
     a queued signal (say a proxy model's deferred headerDataChanged reaching a model tester) then
