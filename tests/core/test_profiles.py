@@ -191,6 +191,7 @@ def test_rename_moves_the_keyring_entry(store: ProfileStore, memory_keyring: Mem
     ],
     ids=["locked", "init-error", "set-error", "no-keyring"],
 )
+@pytest.mark.allow_log_warnings(r"keyring unavailable")
 def test_broken_keyring_writes_nothing_anywhere(
     isolated_config_dir: Path, make_error: object, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -212,6 +213,7 @@ def test_broken_keyring_writes_nothing_anywhere(
         assert "Unlock" in error.action
 
 
+@pytest.mark.allow_log_warnings(r"keyring unavailable: PasswordSetError")
 def test_secret_echoed_by_a_backend_error_is_scrubbed(isolated_config_dir: Path) -> None:
     backend = BrokenKeyring(lambda: keyring.errors.PasswordSetError(f"refused {API_SECRET}"))
     with installed(backend), pytest.raises(KeyringUnavailable) as raised:
@@ -221,6 +223,7 @@ def test_secret_echoed_by_a_backend_error_is_scrubbed(isolated_config_dir: Path)
 
 
 @pytest.mark.parametrize("backend", [fail.Keyring(), null.Keyring()], ids=["fail", "null"])
+@pytest.mark.allow_log_warnings(r"keyring unavailable: backend .* stores nothing safely")
 def test_backends_that_store_nothing_are_refused(
     isolated_config_dir: Path, backend: keyring.backend.KeyringBackend
 ) -> None:
@@ -245,6 +248,7 @@ def test_linux_advice_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> 
     assert "Credential Manager" in KeyringUnavailable(KeyringProblem.FAILED).action
 
 
+@pytest.mark.allow_log_warnings(r"keyring unavailable: KeyringLocked")
 def test_remove_with_locked_keyring_changes_nothing(
     store: ProfileStore, memory_keyring: MemoryKeyring
 ) -> None:
@@ -256,6 +260,7 @@ def test_remove_with_locked_keyring_changes_nothing(
     assert memory_keyring.entries == {(KEYRING_SERVICE, "Work"): API_SECRET}
 
 
+@pytest.mark.allow_log_warnings(r"profile list unreadable")
 def test_unwritable_file_takes_the_keyring_entry_back(
     store: ProfileStore, memory_keyring: MemoryKeyring
 ) -> None:
@@ -266,6 +271,7 @@ def test_unwritable_file_takes_the_keyring_entry_back(
     assert memory_keyring.entries == {}
 
 
+@pytest.mark.allow_log_warnings(r"is not valid JSON", r"profile list unreadable, starting empty")
 def test_corrupt_profile_file_is_kept_aside_and_treated_as_empty(
     store: ProfileStore, isolated_config_dir: Path
 ) -> None:
@@ -277,6 +283,7 @@ def test_corrupt_profile_file_is_kept_aside_and_treated_as_empty(
     assert kept[0].read_text(encoding="utf-8") == "{not json"
 
 
+@pytest.mark.allow_log_warnings(r"skipping a malformed profile entry")
 def test_malformed_entries_are_skipped(store: ProfileStore, isolated_config_dir: Path) -> None:
     isolated_config_dir.mkdir()
     good = Profile.with_api_key("Good", ACCOUNT_SID, API_KEY_SID).to_json()

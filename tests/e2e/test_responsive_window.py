@@ -3,7 +3,6 @@ request), and its first-start size shows every column and every button's whole l
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,51 +16,53 @@ from moderator.sandbox.server import SandboxServer
 from moderator.ui import resources
 from moderator.ui.main_window import MainWindow
 from moderator.ui.window_layout import SCREEN_SHARE
+from tests.gui_thread import network_on_gui_thread
 from tests.ui.test_main_window import open_dial_dialog, phone_rows, select_room
 from tests.ui.window_harness import WAIT_MS, by_name, click, make_window
 
-MAX_STALL_MS = 100
 LONG_NAME = "quarterly-planning-with-the-whole-regional-sales-organisation-emea"
 
 
-def test_refresh_and_dial_at_300ms_latency_never_stall_the_ui(
-    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path
+def test_refresh_and_dial_at_300ms_latency_never_wait_on_the_network(
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Refresh, the dial dialog's checks and the dial itself, each request taking 300 ms: not one
+    of them is sent from the GUI thread, and the event loop kept turning meanwhile. (How long the
+    loop was late is `python -m bench`'s business, where nothing else runs.)"""
     for name in ("standup", "retro", "all-hands"):
         sandbox.world.create_room(name)
         sandbox.world.join_app_participant(name, f"{name}-host")
     sandbox.controls.latency_ms = 300
-    window = make_window(qtbot, sandbox, tmp_path)
-    qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 3, timeout=WAIT_MS)
-
-    last = time.perf_counter()
-    worst = 0.0
+    beats = 0
 
     def beat() -> None:
-        nonlocal last, worst
-        now = time.perf_counter()
-        worst = max(worst, (now - last) * 1000 - 10)
-        last = now
+        nonlocal beats
+        beats += 1
 
     heartbeat = QTimer()
     heartbeat.setInterval(10)
     heartbeat.timeout.connect(beat)
-    heartbeat.start()
-    try:
-        select_room(qtbot, window, "standup")
-        qtbot.waitUntil(lambda: len(window.roster_model.rows()) == 1, timeout=WAIT_MS)
-        window.commands.refresh.trigger()
-        reads = len(sandbox.request_log)
-        qtbot.waitUntil(lambda: len(sandbox.request_log) > reads, timeout=WAIT_MS)
-        dialog = open_dial_dialog(qtbot, window)
-        qtbot.keyClicks(by_name(dialog, QLineEdit, "Phone number"), "4155552671")
-        dial = by_name(dialog, QPushButton, "Dial")
-        qtbot.waitUntil(dial.isEnabled, timeout=WAIT_MS)  # checks ran at 300 ms per request
-        click(qtbot, dial)
-        qtbot.waitUntil(lambda: phone_rows(window)[0].call_sid is not None, timeout=WAIT_MS)
-    finally:
-        heartbeat.stop()
-    assert worst < MAX_STALL_MS, f"the UI thread stalled {worst:.0f} ms"
+    with network_on_gui_thread(monkeypatch) as on_gui_thread:
+        window = make_window(qtbot, sandbox, tmp_path)
+        qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 3, timeout=WAIT_MS)
+        heartbeat.start()
+        try:
+            select_room(qtbot, window, "standup")
+            qtbot.waitUntil(lambda: len(window.roster_model.rows()) == 1, timeout=WAIT_MS)
+            window.commands.refresh.trigger()
+            reads = len(sandbox.request_log)
+            qtbot.waitUntil(lambda: len(sandbox.request_log) > reads, timeout=WAIT_MS)
+            dialog = open_dial_dialog(qtbot, window)
+            qtbot.keyClicks(by_name(dialog, QLineEdit, "Phone number"), "4155552671")
+            dial = by_name(dialog, QPushButton, "Dial")
+            qtbot.waitUntil(dial.isEnabled, timeout=WAIT_MS)  # checks ran at 300 ms per request
+            click(qtbot, dial)
+            qtbot.waitUntil(lambda: phone_rows(window)[0].call_sid is not None, timeout=WAIT_MS)
+        finally:
+            heartbeat.stop()
+    assert len(sandbox.request_log) > reads, "requests were made"
+    assert on_gui_thread == [], f"sent from the GUI thread: {on_gui_thread}"
+    assert beats > 0  # the event loop turned while the requests were under way
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from moderator.sandbox.server import SandboxServer
+from tests.gui_thread import network_on_gui_thread
 from tests.reliability.heartbeat import Heartbeat
 from tests.reliability.recorder import RECORD_ENV, Recorder, RunRecord
 from tests.reliability.support import start_session, stop_and_drain
@@ -67,10 +68,14 @@ def journal_path(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def heartbeat(qapp: object) -> Iterator[Heartbeat]:
-    """A running 10 ms heartbeat; assert `heartbeat.max_stall_ms < MAX_STALL_MS` under a fault."""
+def heartbeat(qapp: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[Heartbeat]:
+    """A running 10 ms heartbeat that also notes every request sent from the GUI thread; under a
+    fault, assert `heartbeat.network_on_gui_thread == []` (the stall is reported, not judged:
+    how late a timer fires also depends on what else the machine runs)."""
     beat = Heartbeat().start()
-    yield beat
+    with network_on_gui_thread(monkeypatch) as sent:
+        beat.network_on_gui_thread = sent
+        yield beat
     beat.stop()
 
 

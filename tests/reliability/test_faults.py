@@ -20,7 +20,7 @@ from moderator.core.connection import ConnectionKind
 from moderator.core.guest_state import GuestStatus
 from moderator.sandbox.server import SandboxServer
 from tests.reliability.conftest import SessionFactory
-from tests.reliability.heartbeat import MAX_STALL_MS, Heartbeat
+from tests.reliability.heartbeat import Heartbeat
 from tests.reliability.recorder import Recorder
 from tests.reliability.support import (
     CALLS_PATH,
@@ -33,7 +33,8 @@ from tests.reliability.support import (
     status_of,
     wait_for_state,
 )
-from tests.ui.window_harness import WAIT_MS, by_name, make_window
+from tests.ui.session_fixtures import requests_in_flight
+from tests.ui.window_harness import WAIT_MS, activate, by_name, make_window
 
 SECTION = "Faults"
 
@@ -76,7 +77,7 @@ def test_burst_of_500s(
     placed = dial(h, room, identity="phone-bob", number="+14155552672")
     qtbot.waitUntil(lambda: status_of(h, placed) is GuestStatus.QUEUED)
     journal = check_journal(journal_path, sandbox, clicks=2)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     assert during.message.startswith("Twilio had a temporary problem")
     reliability.record(
         case="Burst of HTTP 500s",
@@ -155,7 +156,7 @@ def test_429_with_retry_after(
     qtbot.waitUntil(lambda: status_of(h, again) is GuestStatus.QUEUED)
     assert sandbox.request_log.count("POST", CALLS_PATH) == 2
     journal = check_journal(journal_path, sandbox, clicks=2)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     limited = sum(1 for r in log if r.status == 429)
     reliability.record(
         case="429 Too Many Requests with Retry-After",
@@ -192,7 +193,7 @@ def test_latency_of_5_seconds(
     assert h.state.kind is ConnectionKind.ONLINE
     assert not kinds_seen & set(TROUBLE), "slow but working is not a fault"
     journal = check_journal(journal_path, sandbox, clicks=1)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     reliability.record(
         case="Latency of 5 s on every request",
         produced_by="sandbox latency_ms = 5000 (client timeout 10 s), dial during it",
@@ -227,7 +228,7 @@ def test_request_timeouts(
     qtbot.waitUntil(lambda: status_of(h, dial_id) is GuestStatus.QUEUED, timeout=10_000)
     assert_one_call_adopted(h, dial_id)
     journal = check_journal(journal_path, sandbox, clicks=1)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     reliability.record(
         case="Request timeouts",
         produced_by="client timeout 0.3 s, sandbox latency 1 s on every request; dial during "
@@ -268,7 +269,7 @@ def test_connection_refused_then_back_on_the_same_port(
     qtbot.waitUntil(lambda: status_of(h, placed) is GuestStatus.QUEUED)
     assert sandbox.request_log.count("POST", CALLS_PATH) == 1  # the refused one never arrived
     journal = check_journal(journal_path, sandbox, clicks=2)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     reliability.record(
         case="Connection refused (sandbox stopped, then started again on the same port)",
         produced_by="SandboxServer.stop(), dial, wait, SandboxServer.start()",
@@ -303,7 +304,7 @@ def test_malformed_json_bodies(
     qtbot.waitUntil(lambda: status_of(h, dial_id) is GuestStatus.QUEUED, timeout=10_000)
     assert_one_call_adopted(h, dial_id)
     journal = check_journal(journal_path, sandbox, clicks=1)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     reliability.record(
         case="Malformed JSON bodies",
         produced_by="sandbox malformed_rate = 1.0 (every 2xx body cut in half), dial during "
@@ -330,7 +331,8 @@ def test_credentials_revoked_mid_session(
     rejected = wait_for_state(qtbot, h, ConnectionKind.AUTH_REJECTED)
     assert rejected.message.startswith("Twilio rejected the credentials")
     qtbot.waitUntil(lambda: any(context == "Refreshing" for _, context in h.errors))
-    qtbot.wait(300)  # requests already under way come back
+    # Requests already under way come back (on a loaded core, one may arrive much later).
+    qtbot.waitUntil(lambda: requests_in_flight(h.session) == 0, timeout=10_000)
     before = len(sandbox.request_log)
     qtbot.wait(1000)  # FAST polls several times a second: any poll would show up here
     assert len(sandbox.request_log) == before, "polling must stop on rejected credentials"
@@ -344,7 +346,7 @@ def test_credentials_revoked_mid_session(
     h.session.refresh_now()
     wait_for_state(qtbot, h, ConnectionKind.ONLINE)
     journal = check_journal(journal_path, sandbox, clicks=1)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     reliability.record(
         case="Credentials revoked mid-session (20003)",
         produced_by="sandbox revoke_credentials() while polling; a dial; then "
@@ -382,7 +384,7 @@ def test_room_completed_while_a_phone_guest_is_ringing(
     assert events and "room ended" in events[0]
     journal = check_journal(journal_path, sandbox, clicks=1)
     assert journal.rows[0].status is GuestStatus.CANCELED
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     reliability.record(
         case="Room completed while a phone guest is ringing into it",
         produced_by="dial, ring, then the room is completed in the sandbox (outside the app)",
@@ -411,6 +413,7 @@ def test_main_window_through_an_outage(
     qtbot.waitUntil(lambda: pill.text().startswith(("Problem", "Offline")), timeout=WAIT_MS)
     problem, reason = pill.text(), pill.toolTip()
     texts = {problem}
+    activate(qtbot, window)  # F5 is a window shortcut: it fires only in the active window
     qtbot.keyClick(window, Qt.Key.Key_F5)  # the host presses Refresh during the outage
     qtbot.waitUntil(lambda: pill.text() != problem, timeout=WAIT_MS)
     texts.add(pill.text())
@@ -419,7 +422,7 @@ def test_main_window_through_an_outage(
     with heartbeat.paused():
         sandbox.start()
     qtbot.waitUntil(lambda: pill.text() == "Online", timeout=20_000)
-    assert heartbeat.max_stall_ms < MAX_STALL_MS
+    assert heartbeat.network_on_gui_thread == []
     reliability.record(
         case="Connection refused, seen in the main window",
         produced_by="main window on the sandbox; SandboxServer.stop(); F5 pressed; "

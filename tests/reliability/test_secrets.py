@@ -107,6 +107,7 @@ def add_profile(
     return dialog
 
 
+@pytest.mark.allow_log_warnings(r"keyring unavailable: PasswordSetError")
 def test_a_whole_session_at_debug_level_leaks_no_secret(
     qtbot: QtBot,
     sandbox: SandboxServer,

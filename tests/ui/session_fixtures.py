@@ -76,6 +76,15 @@ class Harness:
         return self.session.connection_state
 
 
+def requests_in_flight(session: Session) -> int:
+    """How many background requests the session started have not delivered their outcome yet.
+
+    Tests wait for this to reach 0 instead of sleeping "long enough" for requests already under
+    way: on one loaded core a request started before an event may reach the sandbox much later.
+    """
+    return session.requests_in_flight()
+
+
 def make_harness(
     qtbot: QtBot,
     sandbox: SandboxServer,

@@ -213,6 +213,7 @@ def test_check_runs_off_the_ui_thread_and_cancel_saves_nothing(
     assert store.names() == []
 
 
+@pytest.mark.allow_log_warnings(r"keyring unavailable: KeyringLocked")
 def test_locked_keyring_after_check_shows_keyring_dialog_then_retry_saves(
     qtbot: QtBot, isolated_config_dir: Path
 ) -> None:

@@ -155,6 +155,9 @@ def test_unknown_profile_opens_the_sandbox_and_says_so(
     window.shutdown()
 
 
+@pytest.mark.allow_log_warnings(
+    r"keyring unavailable: KeyringLocked", r"profile 'work' unusable: The system keyring is locked"
+)
 def test_locked_keyring_shows_the_keyring_dialog_and_keeps_the_sandbox(
     qtbot: QtBot, context: app.AppContext, memory_keyring: object
 ) -> None:

@@ -34,6 +34,7 @@ from tests.ui.test_main_window import (
 )
 from tests.ui.window_harness import (
     WAIT_MS,
+    activate,
     answer_message_box,
     by_name,
     click,
@@ -143,8 +144,7 @@ def test_create_room_then_end_it_with_confirmation(
 
 
 def test_keyboard_shortcuts(window: MainWindow, qtbot: QtBot, sandbox: SandboxServer) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    activate(qtbot, window)
     rooms = window.rooms_pane
     ctrl = Qt.KeyboardModifier.ControlModifier
 
@@ -169,15 +169,17 @@ def test_keyboard_shortcuts(window: MainWindow, qtbot: QtBot, sandbox: SandboxSe
     dialog.reject()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
 
+    activate(qtbot, window)  # back from the dialog
     qtbot.keyClick(window, Qt.Key.Key_N, ctrl)
     create = wait_for_dialog(qtbot, CreateRoomDialog)
     create.reject()
+    qtbot.waitUntil(lambda: not create.isVisible(), timeout=WAIT_MS)
 
     # Delete removes the selected participant (asking first: bob is connected).
     qtbot.waitUntil(lambda: len(window.roster_model.rows()) == 2, timeout=WAIT_MS)
     bob = next(r for r in window.roster_model.rows() if r.identity == "bob")
     window.roster_pane.select_key(bob.key)
-    window.activateWindow()
+    activate(qtbot, window)  # back from the dialog
     qtbot.keyClick(window, Qt.Key.Key_Delete)
     answer_message_box(qtbot, "Remove")
     qtbot.waitUntil(lambda: len(window.roster_model.rows()) == 1, timeout=WAIT_MS)

@@ -152,6 +152,7 @@ def test_remove_asks_first_then_deletes_the_keyring_entry(
     assert store.names() == ["Staging"]
 
 
+@pytest.mark.allow_log_warnings(r"keyring unavailable: backend .* stores nothing safely")
 def test_add_without_a_keyring_explains_and_stays_on_sandbox(
     qtbot: QtBot, isolated_config_dir: Path
 ) -> None:
@@ -170,6 +171,7 @@ def test_add_without_a_keyring_explains_and_stays_on_sandbox(
     assert not any(isolated_config_dir.rglob("*"))
 
 
+@pytest.mark.allow_log_warnings(r"keyring unavailable: backend .* stores nothing safely")
 def test_keyring_retry_from_the_dialog_opens_add_profile(
     qtbot: QtBot, isolated_config_dir: Path
 ) -> None:
@@ -185,6 +187,10 @@ def test_keyring_retry_from_the_dialog_opens_add_profile(
         assert switcher.add_dialog.isVisible()
 
 
+@pytest.mark.allow_log_warnings(
+    r"keyring unavailable: KeyringLocked",
+    r"profile 'Production' unusable: The system keyring is locked",
+)
 def test_locked_keyring_when_choosing_falls_back_to_sandbox(
     qtbot: QtBot, store: ProfileStore
 ) -> None:
@@ -203,6 +209,7 @@ def test_locked_keyring_when_choosing_falls_back_to_sandbox(
     assert "locked" in dialog.message_label.text()
 
 
+@pytest.mark.allow_log_warnings(r"keyring unavailable: KeyringLocked")
 def test_remove_with_locked_keyring_keeps_the_profile(
     qtbot: QtBot, store: ProfileStore, memory_keyring: MemoryKeyring
 ) -> None:

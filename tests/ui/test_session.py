@@ -240,7 +240,9 @@ def test_preflight_reports_checks(qtbot: QtBot, harness: Harness) -> None:
 
 def test_preflight_failure_is_a_failed_check_not_a_popup(qtbot: QtBot, harness: Harness) -> None:
     sid = select_new_room(qtbot, harness)
-    qtbot.waitUntil(lambda: bool(harness.session.caller_ids))  # its load must not meet the faults
+    # The caller IDs load once after the first rooms poll; a 500 on that request is rightly an
+    # error, so the fault starts only once it has come back and the preflight is all it hits.
+    qtbot.waitUntil(lambda: bool(harness.session.caller_ids), timeout=10_000)
     harness.sandbox.controls.fault_rate = 1.0
     results: list[list[object]] = []
     harness.session.preflight(request_for(sid)).finished.connect(

@@ -16,7 +16,7 @@ from moderator.core.dialer import DialRequest
 from moderator.core.guest_state import GuestStatus
 from moderator.core.journal import Journal
 from moderator.sandbox.server import SandboxServer
-from tests.ui.session_fixtures import CALLER_ID, Harness, make_harness
+from tests.ui.session_fixtures import CALLER_ID, Harness, make_harness, requests_in_flight
 
 CALLS_PATH = "/Calls.json"
 
@@ -52,7 +52,9 @@ def test_rejected_credentials_stop_polling_until_refresh(qtbot: QtBot, harness: 
     qtbot.waitUntil(lambda: harness.state.kind is ConnectionKind.AUTH_REJECTED)
     assert any(getattr(e, "code", None) == 20003 for e, _ in harness.errors)
     assert harness.room_names() == ["standup"]  # what was known stays on screen
-    qtbot.wait(300)  # polls already in flight may still land
+    # Requests started before the 401 (polls, the one-off caller ID load) still land: wait for
+    # them to come back, then no new one may start.
+    qtbot.waitUntil(lambda: requests_in_flight(harness.session) == 0)
     before = len(sandbox.request_log)
     qtbot.wait(800)  # several poll intervals
     assert len(sandbox.request_log) == before

@@ -80,6 +80,17 @@ def make_window(
     return window
 
 
+def activate(qtbot: QtBot, window: QWidget) -> None:
+    """Make `window` the active window and wait until it is.
+
+    Window shortcuts (Delete, Ctrl+N…) only fire in the active window, and activation is
+    asynchronous: after a dialog closes, the main window gets it back only on a later turn of
+    the event loop, so a key pressed at once may land on no active window at all.
+    """
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+
+
 def by_name(root: QWidget, kind: type[W], name: str) -> W:
     """The one visible widget of `kind` under `root` whose accessible name is `name`."""
     found = [

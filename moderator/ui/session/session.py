@@ -163,6 +163,10 @@ class Session(QObject):
         self._polls.runner.shutdown(wait_ms)
         self._actions.runner.shutdown(wait_ms)
 
+    def requests_in_flight(self) -> int:
+        """Background requests (polls and actions) started and not yet answered."""
+        return self._polls.runner.in_flight_count() + self._actions.runner.in_flight_count()
+
     @property
     def running(self) -> bool:
         return self._state == "running"
