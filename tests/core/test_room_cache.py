@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from moderator.core.live_state import RoomRow
 from moderator.core.models import Room, RoomType
 from moderator.core.room_cache import MAX_PROFILES, RoomCache
@@ -34,6 +36,7 @@ def test_sandboxes_are_never_cached(tmp_path: Path) -> None:
     assert cache.load("") == []
 
 
+@pytest.mark.allow_log_warnings(r"is not valid JSON")
 def test_a_corrupt_file_or_entry_is_an_empty_cache(tmp_path: Path) -> None:
     path = tmp_path / "last-rooms.json"
     path.write_text("{not json", encoding="utf-8")

@@ -445,6 +445,7 @@ def test_quit_on_signal_calls_back_once_and_restores_the_handlers(
     assert not quitter.installed
 
 
+@pytest.mark.allow_log_warnings(r"second SIGINT: quitting at once")
 def test_a_second_signal_forces_the_default_action(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
