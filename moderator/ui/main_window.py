@@ -108,11 +108,8 @@ class MainWindow(QMainWindow):
         self._session_factory = session_factory
         self._profile = SANDBOX_PROFILE
         self._session: Session | None = None
-        self._caller_ids: list[CallerId] = []
         #: The first rooms list of a session selects a room: the last one used, else the first.
         self._pick_initial_room = True
-        #: A room to select as soon as it is listed (one the host just created).
-        self._room_to_select = ""
         self._dial_dialog: DialDialog | None = None
         self._history_dialog: HistoryDialog | None = None
         self._room_cache = room_cache
@@ -303,7 +300,6 @@ class MainWindow(QMainWindow):
         if self._history_dialog is not None:  # it reads the old session's journal, now closed
             self._history_dialog.close()
             self._history_dialog = None
-        self._caller_ids = []
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
@@ -320,10 +316,6 @@ class MainWindow(QMainWindow):
             self._rooms_live = True
             self.rooms_pane.set_updating(False)
         self.rooms_model.set_rooms(rows)
-        if self._room_to_select:
-            sid = _sid_named(rows, self._room_to_select)
-            if sid is not None:
-                self.rooms_pane.select_sid(sid)
         if self._pick_initial_room and rows:
             self._pick_initial_room = False
             if self.rooms_pane.selected_sid() is None:
@@ -363,9 +355,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_caller_ids_changed(self, caller_ids: Sequence[CallerId]) -> None:
-        self._caller_ids = list(caller_ids)
         if self._dial_dialog is not None:
-            self._dial_dialog.set_caller_ids(self._caller_ids)
+            self._dial_dialog.set_caller_ids(caller_ids)
 
     # -- status bar ----------------------------------------------------------------------------
     _error_is_connection = False
@@ -406,7 +397,6 @@ class MainWindow(QMainWindow):
         self.roster_pane.set_room(room.room.unique_name if room is not None else None)
         if room is not None:
             self._settings.last_room = room.room.unique_name
-            self._room_to_select = ""
         self._apply_log_filter()
         if self._session is not None:
             self._session.select_room(sid)
@@ -432,7 +422,6 @@ class MainWindow(QMainWindow):
         if self._session is None:
             return
         new = dialog.new_room()
-        self._room_to_select = new.unique_name
         self._session.create_room(
             new.unique_name,
             new.room_type,
@@ -516,7 +505,7 @@ class MainWindow(QMainWindow):
             backend=self._session,
             room_sid=room.room.sid,
             room_name=room.room.unique_name,
-            caller_ids=self._caller_ids,
+            caller_ids=self._session.caller_ids,
             default_region=self._settings.default_country,
             taken_identities=self.taken_identities,
             parent=self,
