@@ -2,6 +2,7 @@
 
     python tools/reliability_report.py            # run tests/reliability, write the file
     python tools/reliability_report.py --from-json run.json   # render a saved run instead
+    python tools/reliability_report.py --check    # is the file current? (CI runs this)
 
 The tests in tests/reliability/ record, at run time, each fault or bad input they produced, how,
 and what they observed (see tests/reliability/recorder.py); the record is written as JSON only
@@ -16,6 +17,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -138,6 +140,43 @@ def render(run: RunRecord, *, revision: str, when: str, status: int) -> str:
     return "\n".join(lines)
 
 
+def check(path: Path) -> int:
+    """0 if `path` was written at a commit whose tested code is HEAD's, else 1 (with why).
+
+    The report names the commit it ran at; it is current when nothing it tested (TESTED_PATHS)
+    changed between that commit and HEAD, so it can be committed right after the run. A clone
+    without that commit (shallow) cannot tell: it says so and passes.
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    match = re.search(r" at ([0-9a-f]{7,40})( \+ local changes)? \(Python", text)
+    rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    if match is None:
+        print(f"{rel} names no commit it was written at: run {COMMAND}", file=sys.stderr)
+        return 1
+    if match.group(2):
+        print(f"{rel} was written from uncommitted code: run {COMMAND}", file=sys.stderr)
+        return 1
+    sha = match.group(1)
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+    if git("cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
+        print(f"warning: {rel} names {sha}, not in this clone; not checked", file=sys.stderr)
+        return 0
+    changed = git("diff", "--name-only", sha, "HEAD", "--", *TESTED_PATHS).stdout.split()
+    if changed:
+        listed = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+        print(
+            f"{rel} describes {sha}, but {len(changed)} tested file(s) changed since "
+            f"({listed}): run {COMMAND} and commit it",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{rel} is current (written at {sha})", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="Markdown to write")
@@ -147,7 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--keep-json", type=Path, help="also keep the run's JSON record at this path"
     )
+    parser.add_argument(
+        "--check", action="store_true", help="only check that the file is current (exit 1 if not)"
+    )
     args, pytest_args = parser.parse_known_args(argv)
+    if args.check:
+        return check(args.output)
     status = 0
     if args.from_json is not None:
         run = RunRecord.load(args.from_json)
