@@ -70,6 +70,12 @@ def is_link_failure(error: TwilioError) -> bool:
     return error.kind in _LINK_KINDS
 
 
+def is_transient(error: TwilioError) -> bool:
+    """A failure that asking again later should cure: no answer, a 5xx, a cut-short body, 429.
+    (Something unexpected is not: repeating it would only repeat it.)"""
+    return error.kind in _LINK_KINDS and error.kind is not ErrorKind.UNKNOWN
+
+
 @dataclass(slots=True)
 class Backoff:
     """Exponential backoff with jitter, capped, never shorter than the server's Retry-After."""

@@ -384,3 +384,21 @@ def test_a_newer_preflight_supersedes_the_older_one(qtbot: QtBot, harness: Harne
     second.finished.connect(new.append)
     qtbot.waitUntil(lambda: bool(new), timeout=10_000)
     assert old == [] and not first.active and second.active
+
+
+def test_caller_ids_load_again_by_themselves_after_a_transient_failure(
+    qtbot: QtBot, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("moderator.ui.session.host_actions.CALLER_ID_RETRY_S", (0.2, 0.4))
+    sandbox.controls.fault_rate = 1.0  # every request fails with a 500 from the start
+    h = make_harness(qtbot, sandbox)
+    try:
+        qtbot.waitUntil(lambda: bool(h.states) and h.states[-1].kind is not ConnectionKind.ONLINE)
+        qtbot.wait(600)  # long enough for a retry or two to fail as well
+        assert not h.session.caller_ids
+        assert not h.errors  # the indicator says what is going on; no error line per attempt
+        sandbox.controls.fault_rate = 0.0
+        qtbot.waitUntil(lambda: bool(h.session.caller_ids), timeout=10_000)
+        assert not h.errors
+    finally:
+        h.session.stop()

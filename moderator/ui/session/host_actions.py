@@ -8,12 +8,14 @@ poll), and hands the answer back to the core; the `Changes` it returns go to the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer, Slot
 
 from moderator.core.changes import Changes, ErrorTopic, Report
+from moderator.core.connection import is_transient
 from moderator.core.dialer import CreateCall, Dialer, DialRequest, DialStart, hang_up_status
 from moderator.core.errors import ErrorKind, TwilioError
 from moderator.core.gateway import TwilioGateway
@@ -28,6 +30,11 @@ from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
 from moderator.ui.session.publisher import ChangePublisher
 from moderator.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+CALLER_ID_RETRY_S = (3.0, 6.0, 12.0, 30.0)
+"""Waits before loading the caller IDs again after each transient failure (then every 30 s)."""
 
 
 class HostActions(QObject):
@@ -58,8 +65,14 @@ class HostActions(QObject):
         self._clock = clock
         self.runner = TaskRunner(self, max_threads=max_threads)
         self._preflight: PreflightRun | None = None
+        self._caller_ids_loaded: Callable[[list[CallerId]], None] | None = None
+        self._caller_id_attempt = 0
+        self._caller_id_retry = QTimer(self)
+        self._caller_id_retry.setSingleShot(True)
+        self._caller_id_retry.timeout.connect(self._retry_caller_ids)
 
     def shutdown(self, wait_ms: int) -> None:
+        self._caller_id_retry.stop()
         if self._preflight is not None:
             self._preflight.cancel()
         self.runner.shutdown(wait_ms)
@@ -180,13 +193,35 @@ class HostActions(QObject):
     # -- data for the host --------------------------------------------------------------------
 
     def load_caller_ids(self, loaded: Callable[[list[CallerId]], None]) -> None:
+        """Load them; while Twilio is unwell, quietly again with backoff (the connection
+        indicator already says what is going on), until they come."""
+        self._caller_ids_loaded = loaded
+
+        def done(caller_ids: list[CallerId]) -> None:
+            self._caller_id_attempt = 0
+            loaded(caller_ids)
+
         def failed(error: TwilioError) -> None:
             # Rejected credentials are reported once, as the connection's problem.
-            if not self._polls.note_action_failure(error):
-                report = Report(error, "Loading caller IDs", ErrorTopic.LOADING)
-                self._apply(Changes.of_error(report))
+            if self._polls.note_action_failure(error):
+                return
+            if is_transient(error):
+                delays = CALLER_ID_RETRY_S
+                delay = delays[min(self._caller_id_attempt, len(delays) - 1)]
+                self._caller_id_attempt += 1
+                log.info("caller IDs not loaded (%s); trying again in %d s", error.message, delay)
+                self._caller_id_retry.start(int(delay * 1000))
+                return
+            report = Report(error, "Loading caller IDs", ErrorTopic.LOADING)
+            self._apply(Changes.of_error(report))
 
-        self.runner.run("caller-ids", self._gateway.list_caller_ids, loaded, failed)
+        self._caller_id_retry.stop()
+        self.runner.run("caller-ids", self._gateway.list_caller_ids, done, failed)
+
+    @Slot()
+    def _retry_caller_ids(self) -> None:
+        if self._caller_ids_loaded is not None and self.runner.accepting:
+            self.load_caller_ids(self._caller_ids_loaded)
 
     def preflight(
         self, request: DialRequest, default_region: str, caller_ids: list[CallerId] | None

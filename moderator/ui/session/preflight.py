@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from moderator.core.connection import is_link_failure
-from moderator.core.errors import ErrorKind, TwilioError
+from moderator.core.connection import is_transient
+from moderator.core.errors import TwilioError
 from moderator.core.preflight import CheckResult
 from moderator.ui.tasks import TaskRunner
 
@@ -86,7 +86,7 @@ class PreflightRun(QObject):
             return
         # The dialog shows this as a failed check (so Dial stays disabled), not as a popup.
         reason = error.details
-        if is_link_failure(error) and error.kind is not ErrorKind.UNKNOWN:
+        if is_transient(error):
             delay = RETRY_DELAYS_S[min(self._attempt, len(RETRY_DELAYS_S) - 1)]
             if error.retry_after is not None:
                 delay = max(delay, math.ceil(error.retry_after))
