@@ -184,7 +184,7 @@ def take_screenshot(window: MainWindow, path: Path) -> bool:
 
 def build_window(context: AppContext) -> MainWindow:
     """The main window with its profile switcher, wired to the context's sessions."""
-    switcher = ProfileSwitcher(context.profiles)
+    switcher = ProfileSwitcher(context.profiles, sandbox_label=context.sandbox.label)
     return MainWindow(
         settings=context.settings,
         settings_store=context.settings_store,

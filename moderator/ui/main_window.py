@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         """The host picked another profile: drop the old session now, before its secret loads."""
         if profile != self._profile:
             self._close_session()
-            self.setWindowTitle(f"Room Moderator — {_label(profile)} (opening…)")
+            self.setWindowTitle(f"Room Moderator — {self.label_of(profile)} (opening…)")
 
     @Slot(str, object)
     def open_profile(self, profile: str, credentials: Credentials | None) -> None:
@@ -254,13 +254,13 @@ class MainWindow(QMainWindow):
         self._profile = profile
         self._settings.last_profile = profile
         self.show_last_known_rooms(profile)
-        self.setWindowTitle(f"Room Moderator — {_label(profile)}")
+        self.setWindowTitle(f"Room Moderator — {self.label_of(profile)}")
         try:
             session = self._session_factory(profile, credentials, self)
         except Exception as exc:  # a broken profile must not take the window down
             log.exception("could not open profile %r", profile)
             self.show_error(
-                f"Could not open {_label(profile)}: {exc}",
+                f"Could not open {self.label_of(profile)}: {exc}",
                 context="Opening profile",
                 topic=ErrorTopic.PROFILE,
             )
@@ -274,6 +274,13 @@ class MainWindow(QMainWindow):
         session.callerIdsChanged.connect(self._on_caller_ids_changed)
         session.start()
         self._update_actions()
+
+    def label_of(self, profile: str) -> str:
+        """How the title and messages name a profile (the sandbox as the switcher does)."""
+        if profile != SANDBOX_PROFILE:
+            return profile
+        switcher = self.profile_switcher
+        return switcher.sandbox_label if switcher is not None else SANDBOX_LABEL
 
     def show_last_known_rooms(self, profile: str) -> None:
         """Show `profile`'s rooms as they were last seen, marked as updating, until live ones
@@ -754,10 +761,6 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.shutdown()
         super().closeEvent(event)
-
-
-def _label(profile: str) -> str:
-    return SANDBOX_LABEL if profile == SANDBOX_PROFILE else profile
 
 
 def _sid_named(rows: Sequence[RoomRow], unique_name: str) -> str | None:

@@ -78,10 +78,14 @@ class ProfileSwitcher(QWidget):
         runner: TaskRunner | None = None,
         base_url: str | None = None,
         validate: Validator | None = None,
+        sandbox_label: str = SANDBOX_LABEL,
         parent: QWidget | None = None,
     ) -> None:
+        """`sandbox_label` names the sandbox entry ("Sandbox at 127.0.0.1:PORT" when the app was
+        opened on a standalone one)."""
         super().__init__(parent)
         self.store = store
+        self.sandbox_label = sandbox_label
         self._runner = runner if runner is not None else TaskRunner(self)
         self._base_url = base_url
         self._validate = validate
@@ -135,7 +139,7 @@ class ProfileSwitcher(QWidget):
         """Re-read the saved profiles (the JSON file only; no keyring access)."""
         with QSignalBlocker(self.combo):
             self.combo.clear()
-            self.combo.addItem(SANDBOX_LABEL, SANDBOX_PROFILE)
+            self.combo.addItem(self.sandbox_label, SANDBOX_PROFILE)
             self.combo.setItemData(0, SANDBOX_TOOLTIP, Qt.ItemDataRole.ToolTipRole)
             for profile in self.store.list():
                 self.combo.addItem(profile.name, profile.name)

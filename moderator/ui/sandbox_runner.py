@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from moderator.core.credentials import Credentials
-from moderator.core.profiles import SANDBOX_PROFILE
+from moderator.core.profiles import SANDBOX_LABEL, SANDBOX_PROFILE
 from moderator.sandbox.credentials import SandboxCredentials
 
 if TYPE_CHECKING:
@@ -44,6 +44,11 @@ class LocalSandbox(Protocol):
     @property
     def profile(self) -> str:
         """The profile name the window shows it under ("" is the built-in one)."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """How the profile picker and the title name it."""
         ...
 
     @property
@@ -105,6 +110,10 @@ class SandboxRunner:
     def profile(self) -> str:
         """The built-in sandbox is the "" profile, shown as "Sandbox (local)"."""
         return SANDBOX_PROFILE
+
+    @property
+    def label(self) -> str:
+        return SANDBOX_LABEL
 
     @property
     def server(self) -> SandboxServer:
@@ -219,6 +228,10 @@ class SandboxProcess:
     @property
     def profile(self) -> str:
         return SANDBOX_PROFILE
+
+    @property
+    def label(self) -> str:
+        return SANDBOX_LABEL
 
     def start(self) -> None:
         """Bind the socket and start the child; idempotent, never waits for the child."""
@@ -369,6 +382,11 @@ class ExternalSandbox:
 
     @property
     def profile(self) -> str:
+        """The sandbox profile, as the built-in one is (it takes that one's place)."""
+        return SANDBOX_PROFILE
+
+    @property
+    def label(self) -> str:
         """Named after its address, so two windows on two sandboxes can be told apart."""
         return self._config.label
 

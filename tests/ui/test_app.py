@@ -312,7 +312,7 @@ def test_sandbox_config_with_the_whole_stdout_uses_its_first_line(
     assert target.base_url == sandbox.base_url
     assert target.credentials().username == sandbox.credentials.api_key_sid
     assert target.credentials().secret == sandbox.credentials.api_key_secret
-    assert target.profile.startswith("Sandbox at 127.0.0.1:")
+    assert target.label.startswith("Sandbox at 127.0.0.1:")
     assert sandbox.credentials.api_key_secret not in repr(args.sandbox_config)
 
 
