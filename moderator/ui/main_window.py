@@ -11,10 +11,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, QSize, Qt, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator import __version__
 from moderator.core.action_states import action_states
 from moderator.core.changes import ErrorTopic, Report
 from moderator.core.connection import ConnectionKind, ConnectionState
@@ -38,9 +36,10 @@ from moderator.core.profiles import SANDBOX_LABEL, SANDBOX_PROFILE
 from moderator.core.room_cache import RoomCache
 from moderator.core.roster import GuestKind, RosterRow
 from moderator.core.settings import EventLogScope, Settings, SettingsStore
-from moderator.ui import resources
+from moderator.ui import help_boxes, resources
 from moderator.ui.actions import Actions
 from moderator.ui.connection_indicator import ConnectionIndicator
+from moderator.ui.error_line import ErrorLine
 from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogModel
 from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
@@ -48,6 +47,7 @@ from moderator.ui.notifier import Notifier
 from moderator.ui.panes.event_log_pane import EventLogPane
 from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
+from moderator.ui.session_dialogs import SessionDialogs
 from moderator.ui.window_layout import PaneWidths, WindowLayout, first_split
 
 if TYPE_CHECKING:  # imported where used: the window's first paint needs none of them
@@ -59,23 +59,6 @@ if TYPE_CHECKING:  # imported where used: the window's first paint needs none of
     from moderator.ui.session import Session
 
 log = logging.getLogger(__name__)
-
-#: How long a one-line error stays in the status bar unless a newer one replaces it.
-ERROR_DISPLAY_MS = 20_000
-
-SANDBOX_CHEAT_SHEET = """
-<p>The local sandbox behaves like Twilio. Numbers it understands (To):</p>
-<table cellspacing="0" cellpadding="3">
-<tr><td><b>+1 500-555-0001</b></td><td>refused: 21211 invalid number</td></tr>
-<tr><td><b>+1 500-555-0003</b></td><td>refused: 21215 no geo permission</td></tr>
-<tr><td>ends in <b>1111</b></td><td>busy</td></tr>
-<tr><td>ends in <b>2222</b></td><td>rings until the timeout, then no answer</td></tr>
-<tr><td>ends in <b>3333</b></td><td>fails</td></tr>
-<tr><td>any other valid number</td><td>answers and joins the room,
-e.g. <b>(415) 555-2671</b></td></tr>
-</table>
-<p>Caller IDs are the sandbox account's own numbers (shown in the Dial dialog).</p>
-"""
 
 SessionFactory = Callable[[str, Credentials | None, QObject], "Session"]
 """Builds the (not yet started) session for a profile: its name, its credentials (None for the
@@ -110,8 +93,12 @@ class MainWindow(QMainWindow):
         self._session: Session | None = None
         #: The first rooms list of a session selects a room: the last one used, else the first.
         self._pick_initial_room = True
-        self._dial_dialog: DialDialog | None = None
-        self._history_dialog: HistoryDialog | None = None
+        self.dialogs = SessionDialogs(
+            self,
+            settings,
+            taken_identities=self.taken_identities,
+            on_dialed=self._on_dialed,
+        )
         self._room_cache = room_cache
         self._rooms_live = False  # the session's first rooms list has arrived
 
@@ -162,15 +149,8 @@ class MainWindow(QMainWindow):
             profile_switcher.profileReady.connect(self.open_profile)
         self.commands.build_menus(self.menuBar(), profile_actions)
 
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("statusError")
-        self.error_label.setAccessibleName("Last error")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = ErrorLine(self)
         self.statusBar().addWidget(self.error_label, 1)
-        self._error_timer = QTimer(self)
-        self._error_timer.setSingleShot(True)
-        self._error_timer.setInterval(ERROR_DISPLAY_MS)
-        self._error_timer.timeout.connect(self.clear_error)
 
         self._connect_actions()
         self.rooms_pane.roomSelected.connect(self._on_room_selected)
@@ -302,11 +282,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self._rooms_live = False
         self.rooms_pane.set_updating(False)
-        if self._dial_dialog is not None:
-            self._dial_dialog.reject()
-        if self._history_dialog is not None:  # it reads the old session's journal, now closed
-            self._history_dialog.close()
-            self._history_dialog = None
+        self.dialogs.close_all()
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
@@ -352,7 +328,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_connection_changed(self, state: ConnectionState) -> None:
         self.connection_indicator.set_state(state)
-        if state.kind is ConnectionKind.ONLINE and self._error_is_connection:
+        if state.kind is ConnectionKind.ONLINE and self.error_label.topic is ErrorTopic.CONNECTION:
             self.clear_error()
 
     @Slot(object)
@@ -362,12 +338,9 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_caller_ids_changed(self, caller_ids: Sequence[CallerId]) -> None:
-        if self._dial_dialog is not None:
-            self._dial_dialog.set_caller_ids(caller_ids)
+        self.dialogs.set_caller_ids(list(caller_ids))
 
     # -- status bar ----------------------------------------------------------------------------
-    _error_is_connection = False
-
     def show_error(
         self,
         message: str,
@@ -378,18 +351,11 @@ class MainWindow(QMainWindow):
     ) -> None:
         """One line in the status bar: what went wrong and what to do. An error about the
         connection (`topic`) is cleared as soon as the app is online again."""
-        prefix = f"{context}: " if context else ""
-        text = f"{prefix}{message}" + (f" — {action}" if action else "")
-        self.error_label.setText(text)
-        self.error_label.setToolTip(text)
-        self._error_is_connection = topic is ErrorTopic.CONNECTION
-        self._error_timer.start()
+        self.error_label.show_error(message, action, context=context, topic=topic)
 
     def clear_error(self) -> None:
         """Empty the status bar's error line."""
-        self.error_label.clear()
-        self.error_label.setToolTip("")
-        self._error_is_connection = False
+        self.error_label.clear_error()
 
     # -- rooms ---------------------------------------------------------------------------------
     def refresh_now(self) -> None:
@@ -407,8 +373,7 @@ class MainWindow(QMainWindow):
         self._apply_log_filter()
         if self._session is not None:
             self._session.select_room(sid)
-        if self._history_dialog is not None:
-            self._history_dialog.set_room(sid, room.room.unique_name if room is not None else "")
+        self.dialogs.set_room(sid, room.room.unique_name if room is not None else "")
         self._update_actions()
 
     def open_create_room_dialog(self) -> None:
@@ -502,33 +467,7 @@ class MainWindow(QMainWindow):
         room = self.rooms_pane.selected_room()
         if room is None or self._session is None:
             return None
-        if self._dial_dialog is not None:
-            self._dial_dialog.raise_()
-            self._dial_dialog.activateWindow()
-            return self._dial_dialog
-        from moderator.ui.dialogs.dial_dialog import DialDialog
-
-        dialog = DialDialog(
-            backend=self._session,
-            room_sid=room.room.sid,
-            room_name=room.room.unique_name,
-            caller_ids=self._session.caller_ids,
-            default_region=self._settings.default_country,
-            taken_identities=self.taken_identities,
-            parent=self,
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.dialed.connect(self._on_dialed)
-        dialog.finished.connect(lambda _result: self._dial_dialog_closed(dialog))
-        self._dial_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def _dial_dialog_closed(self, dialog: DialDialog) -> None:
-        if dialog.result() == QDialog.DialogCode.Accepted.value:
-            self._settings.default_country = dialog.region()
-        if self._dial_dialog is dialog:
-            self._dial_dialog = None
+        return self.dialogs.open_dial(self._session, room.room.sid, room.room.unique_name)
 
     @Slot(str)
     def _on_dialed(self, dial_id: str) -> None:
@@ -618,32 +557,13 @@ class MainWindow(QMainWindow):
     # -- call history and preferences ----------------------------------------------------------
     def open_history_dialog(self, dial_id: str | None = None) -> HistoryDialog | None:
         """Call history… (Ctrl+H): one window per session, raised if already open."""
-        session = self._session
-        if session is None or session.journal is None:
+        if self._session is None:
             return None
-        dialog = self._history_dialog
-        if dialog is None:
-            from moderator.ui.dialogs.history_dialog import HistoryDialog
-
-            dialog = HistoryDialog(session.journal, parent=self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            session.events.connect(dialog.on_events)
-            dialog.finished.connect(lambda _result: self._history_dialog_closed(dialog))
-            self._history_dialog = dialog
-            room = self.rooms_pane.selected_room()
-            dialog.set_room(self.rooms_pane.selected_sid(), room.room.unique_name if room else "")
-            dialog.show()
-        else:  # already open, maybe behind the main window: bring it up to date and to the front
-            dialog.refresh()
-            dialog.raise_()
-            dialog.activateWindow()
-        if dial_id is not None:
-            dialog.show_dial(dial_id)
-        return dialog
-
-    def _history_dialog_closed(self, dialog: HistoryDialog) -> None:
-        if self._history_dialog is dialog:
-            self._history_dialog = None
+        room = self.rooms_pane.selected_room()
+        name = room.room.unique_name if room else ""
+        return self.dialogs.open_history(
+            self._session, self.rooms_pane.selected_sid(), name, dial_id
+        )
 
     def show_timeline_current(self) -> HistoryDialog | None:
         """Show timeline… on a phone guest: the call history with that guest selected."""
@@ -680,35 +600,12 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def show_about(self) -> None:
-        """Help ▸ About (non-blocking, like every dialog here)."""
-        box = QMessageBox(
-            QMessageBox.Icon.NoIcon,
-            "About Room Moderator",
-            f"<h3>Room Moderator {__version__}</h3>"
-            "<p>Watch your Twilio Video rooms live, dial phone guests in with one click, and "
-            "remove participants. Credentials stay in your operating system's keyring.</p>"
-            "<p>No account? The built-in <b>Sandbox (local)</b> profile behaves like Twilio, "
-            "with demo rooms, and needs no network.</p>",
-            QMessageBox.StandardButton.Close,
-            self,
-        )
-        box.setIconPixmap(resources.icon("room-moderator").pixmap(64, 64))
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        """Help ▸ About."""
+        help_boxes.show_about(self)
 
     def show_sandbox_cheat_sheet(self) -> None:
         """Help ▸ Sandbox phone numbers."""
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Sandbox phone numbers",
-            SANDBOX_CHEAT_SHEET,
-            QMessageBox.StandardButton.Close,
-            self,
-        )
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        help_boxes.show_sandbox_cheat_sheet(self)
 
     # -- settings ------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
