@@ -73,7 +73,54 @@ class LocalSandbox(Protocol):
         ...
 
 
-class SandboxRunner:
+class _BuiltInSandbox:
+    """What both built-in sandboxes share: the "" profile, a loopback socket the app binds
+    itself (so the URL is known at once) and credentials made here (the same for the same seed).
+    """
+
+    _host = "127.0.0.1"
+
+    def __init__(self, seed: int | None) -> None:
+        self._seed = seed
+        self._credentials: SandboxCredentials | None = None
+        self._port = 0
+
+    @property
+    def profile(self) -> str:
+        """The built-in sandbox is the "" profile, shown as "Sandbox (local)"."""
+        return SANDBOX_PROFILE
+
+    @property
+    def label(self) -> str:
+        return SANDBOX_LABEL
+
+    @property
+    def base_url(self) -> str:
+        """Where the app sends requests for `*.twilio.com` (known as soon as started)."""
+        if not self._port:
+            raise RuntimeError("the sandbox has not been started yet")
+        return f"http://{self._host}:{self._port}"
+
+    def credentials(self) -> Credentials:
+        """The sandbox's API key, the recommended way to authenticate (as with real Twilio)."""
+        creds = self._sandbox_credentials()
+        return Credentials(
+            account_sid=creds.account_sid, username=creds.api_key_sid, secret=creds.api_key_secret
+        )
+
+    def _sandbox_credentials(self) -> SandboxCredentials:
+        if self._credentials is None:
+            self._credentials = SandboxCredentials.generate(self._seed)
+        return self._credentials
+
+    def _listen(self) -> socket.socket:
+        """A bound, listening loopback socket; its port becomes the base URL."""
+        listener = socket.create_server((self._host, 0))
+        self._port = listener.getsockname()[1]
+        return listener
+
+
+class SandboxRunner(_BuiltInSandbox):
     """Owns one in-process SandboxServer: start it once, hand out its URL and credentials, stop
     it on quit.
 
@@ -91,29 +138,16 @@ class SandboxRunner:
         latency_ms: int = 0,
         clock: Clock | None = None,
         background: bool = False,
-        host: str = "127.0.0.1",
     ) -> None:
+        super().__init__(seed)
         self._demo = demo
-        self._seed = seed
         self._latency_ms = latency_ms
         self._clock = clock
         self._background = background
-        self._host = host
-        self._credentials: SandboxCredentials | None = None
-        self._port = 0
         self._server: SandboxServer | None = None
         self._builder: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._started = False
-
-    @property
-    def profile(self) -> str:
-        """The built-in sandbox is the "" profile, shown as "Sandbox (local)"."""
-        return SANDBOX_PROFILE
-
-    @property
-    def label(self) -> str:
-        return SANDBOX_LABEL
 
     @property
     def server(self) -> SandboxServer:
@@ -131,10 +165,7 @@ class SandboxRunner:
         if self._started:
             return
         self._started = True
-        if self._credentials is None:
-            self._credentials = SandboxCredentials.generate(self._seed)
-        listener = socket.create_server((self._host, 0))
-        self._port = listener.getsockname()[1]
+        listener = self._listen()
         if self._background:
             self._builder = threading.Thread(
                 target=self._build, args=(listener,), name="sandbox-start", daemon=True
@@ -159,7 +190,7 @@ class SandboxRunner:
             server = SandboxServer(
                 options,
                 clock=self._clock if self._clock is not None else RealClock(),
-                credentials=self._credentials,
+                credentials=self._sandbox_credentials(),
                 listen_socket=listener,
             )
             server.start()
@@ -170,24 +201,6 @@ class SandboxRunner:
             return
         self._server = server
         log.info("sandbox listening on %s", server.base_url)
-
-    @property
-    def base_url(self) -> str:
-        """Where the app sends requests for `*.twilio.com` (known as soon as started)."""
-        if not self._port:
-            raise RuntimeError("the sandbox has not been started yet")
-        return f"http://{self._host}:{self._port}"
-
-    def credentials(self) -> Credentials:
-        """The sandbox's API key, the recommended way to authenticate (as with real Twilio)."""
-        if self._credentials is None:  # made by start(), or now: the same for the same seed
-            self._credentials = SandboxCredentials.generate(self._seed)
-        creds = self._credentials
-        return Credentials(
-            account_sid=creds.account_sid,
-            username=creds.api_key_sid,
-            secret=creds.api_key_secret,
-        )
 
     def stop(self) -> None:
         """Shut the server down and join its threads; safe to call twice."""
@@ -202,7 +215,7 @@ class SandboxRunner:
             self._server = None
 
 
-class SandboxProcess:
+class SandboxProcess(_BuiltInSandbox):
     """The built-in sandbox in a process of its own, so its start-up and its demo traffic run
     on the other core instead of sharing the app's interpreter (and its GIL).
 
@@ -215,32 +228,19 @@ class SandboxProcess:
     """
 
     def __init__(self, *, demo: bool = True, seed: int | None = None, latency_ms: int = 0) -> None:
+        super().__init__(seed)
         self._args = ["--demo"] if demo else []
         if seed is not None:
             self._args += ["--seed", str(seed)]
         if latency_ms:
             self._args += ["--latency-ms", str(latency_ms)]
-        self._seed = seed
-        self._credentials: SandboxCredentials | None = None
-        self._port = 0
         self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def profile(self) -> str:
-        return SANDBOX_PROFILE
-
-    @property
-    def label(self) -> str:
-        return SANDBOX_LABEL
 
     def start(self) -> None:
         """Bind the socket and start the child; idempotent, never waits for the child."""
         if self._process is not None:
             return
-        if self._credentials is None:
-            self._credentials = SandboxCredentials.generate(self._seed)
-        with socket.create_server(("127.0.0.1", 0)) as listener:
-            self._port = listener.getsockname()[1]
+        with self._listen() as listener:
             fd = listener.fileno()
             command = [sys.executable, "-m", "moderator.sandbox", "--attached"]
             self._process = subprocess.Popen(
@@ -251,27 +251,14 @@ class SandboxProcess:
                 start_new_session=True,
             )
         assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(self._credentials.as_dict()).encode() + b"\n")
+        credentials = self._sandbox_credentials().as_dict()
+        self._process.stdin.write(json.dumps(credentials).encode() + b"\n")
         self._process.stdin.flush()
         log.info("sandbox process %d listening on %s", self._process.pid, self.base_url)
 
     def warm_up(self) -> None:
         """Start the child now: it gets ready on the other core while the window is built."""
         self.start()
-
-    @property
-    def base_url(self) -> str:
-        if not self._port:
-            raise RuntimeError("the sandbox has not been started yet")
-        return f"http://127.0.0.1:{self._port}"
-
-    def credentials(self) -> Credentials:
-        if self._credentials is None:  # made by start(), or now: the same for the same seed
-            self._credentials = SandboxCredentials.generate(self._seed)
-        creds = self._credentials
-        return Credentials(
-            account_sid=creds.account_sid, username=creds.api_key_sid, secret=creds.api_key_secret
-        )
 
     def stop(self) -> None:
         """Close the child's stdin (it stops by itself) and reap it; safe to call twice."""
