@@ -204,7 +204,8 @@ def test_create_and_end_room(qtbot: QtBot, harness: Harness) -> None:
     harness.session.end_room(created[0])
     qtbot.waitUntil(lambda: "town-hall" not in harness.room_names())
     assert harness.sandbox.world.room(created[0]).status == "completed"
-    assert {"room-created", "room-ended"} <= set(harness.kinds())
+    # Logged when Twilio answers the complete; a rooms poll (its own pool) may drop it first.
+    qtbot.waitUntil(lambda: {"room-created", "room-ended"} <= set(harness.kinds()))
 
 
 def test_create_room_error_is_reported(qtbot: QtBot, harness: Harness) -> None:
@@ -299,7 +300,8 @@ def test_remove_app_participant(qtbot: QtBot, harness: Harness) -> None:
     harness.session.remove(row)
     qtbot.waitUntil(lambda: harness.row(participant) is None)
     assert world.participant(participant).status == "disconnected"
-    assert "removed" in harness.kinds()
+    # Logged when Twilio answers the disconnect; a poll (its own pool) may see them gone first.
+    qtbot.waitUntil(lambda: "removed" in harness.kinds())
 
 
 def test_room_ended_while_guest_rings(qtbot: QtBot, harness: Harness) -> None:
