@@ -18,9 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSizePolicy,
-    QSplitter,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -38,17 +36,19 @@ from moderator.core.roster import GuestKind, RosterRow
 from moderator.core.settings import EventLogScope, Settings, SettingsStore
 from moderator.ui import help_boxes, resources
 from moderator.ui.actions import Actions
+from moderator.ui.confirm import ask_destructive
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.error_line import ErrorLine
 from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogModel
 from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
 from moderator.ui.notifier import Notifier
+from moderator.ui.pane_area import PaneArea
 from moderator.ui.panes.event_log_pane import EventLogPane
 from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
 from moderator.ui.session_dialogs import SessionDialogs
-from moderator.ui.window_layout import PaneWidths, WindowLayout, first_split
+from moderator.ui.window_layout import WindowLayout
 
 if TYPE_CHECKING:  # imported where used: the window's first paint needs none of them
     from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
@@ -93,18 +93,18 @@ class MainWindow(QMainWindow):
         self._session: Session | None = None
         #: The first rooms list of a session selects a room: the last one used, else the first.
         self._pick_initial_room = True
-        self.dialogs = SessionDialogs(
-            self,
-            settings,
-            taken_identities=self.taken_identities,
-            on_dialed=self._on_dialed,
-        )
         self._room_cache = room_cache
         self._rooms_live = False  # the session's first rooms list has arrived
 
         self.commands = Actions(self)
         self.rooms_model = RoomsModel(self)
         self.roster_model = RosterModel(self)
+        self.dialogs = SessionDialogs(
+            self,
+            settings,
+            roster=self.roster_model,
+            on_dialed=self._on_dialed,
+        )
         self.event_model = EventLogModel(self)
         self.event_proxy = EventLogFilterModel(self)
         self.event_proxy.setSourceModel(self.event_model)
@@ -113,25 +113,8 @@ class MainWindow(QMainWindow):
         self.roster_pane = RosterPane(self.roster_model, self.commands, self)
         self.event_log_pane = EventLogPane(self.event_proxy, self)
 
-        self._top_splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self._top_splitter.setObjectName("topSplitter")
-        self._top_splitter.addWidget(self.rooms_pane)
-        self._top_splitter.addWidget(self.roster_pane)
-        self._top_splitter.setStretchFactor(0, 2)
-        self._top_splitter.setStretchFactor(1, 3)
-        self._main_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self._main_splitter.setObjectName("mainSplitter")
-        self._main_splitter.addWidget(self._top_splitter)
-        self._main_splitter.addWidget(self.event_log_pane)
-        self._main_splitter.setStretchFactor(0, 3)
-        self._main_splitter.setStretchFactor(1, 1)
-        # Margins on a layout around the splitter count in the window's minimum size (a
-        # splitter's own contents margins do not, and would let the roster be squeezed).
-        central = QWidget(self)
-        self._central_layout = QVBoxLayout(central)
-        self._central_layout.setContentsMargins(8, 8, 8, 8)
-        self._central_layout.addWidget(self._main_splitter)
-        self.setCentralWidget(central)
+        self.panes = PaneArea(self.rooms_pane, self.roster_pane, self.event_log_pane, self)
+        self.setCentralWidget(self.panes)
 
         self.profile_switcher = profile_switcher
         self.connection_indicator = ConnectionIndicator(self)
@@ -159,7 +142,7 @@ class MainWindow(QMainWindow):
 
         self.window_layout = WindowLayout(
             self,
-            (self._top_splitter, self._main_splitter),
+            (self.panes.top, self.panes.main),
             {
                 "roomsHeader": self.rooms_pane.view.horizontalHeader(),
                 "rosterHeader": self.roster_pane.view.horizontalHeader(),
@@ -439,29 +422,15 @@ class MainWindow(QMainWindow):
         button_text: str,
         act: Callable[[Session], None],
     ) -> None:
-        """Ask (non-blocking, Cancel the default); on `button_text`, `act` on the live session."""
-        box = QMessageBox(icon, title, question, QMessageBox.StandardButton.Cancel, self)
-        box.setInformativeText(details)
-        confirm_button = box.addButton(button_text, QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        """Ask; on `button_text`, `act` on the session that is live by then (if any)."""
 
-        def on_clicked(button: object) -> None:
-            if button is confirm_button and self._session is not None:
+        def on_confirm() -> None:
+            if self._session is not None:
                 act(self._session)
 
-        box.buttonClicked.connect(on_clicked)
-        box.open()
+        ask_destructive(self, icon, title, question, details, button_text, on_confirm)
 
     # -- participants --------------------------------------------------------------------------
-    def taken_identities(self) -> set[str]:
-        """Identities a new guest must not use: everyone connected or on the way in."""
-        taken = set()
-        for row in self.roster_model.rows():
-            if row.status is None or not row.status.is_final:
-                taken.add(row.identity)
-        return taken
-
     def open_dial_dialog(self) -> DialDialog | None:
         """Dial phone guest… (Ctrl+D) for the selected room."""
         room = self.rooms_pane.selected_room()
@@ -611,30 +580,10 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         self.ensurePolished()  # the stylesheet's fonts and paddings decide the widths needed
         # At least what shows both panes' columns at their preferred widths.
-        rooms, roster = self._pane_widths()
-        comfort = rooms.preferred - rooms.least + roster.preferred - roster.least
-        least = self.minimumSizeHint() + QSize(comfort, 0)
-        self.window_layout.restore(self._settings, self._split_panes, least)
+        least = self.minimumSizeHint() + QSize(self.panes.comfort_width(), 0)
+        self.window_layout.restore(self._settings, self.panes.split, least)
         self.commands.notifications.setChecked(self._settings.notifications_enabled)
         self._set_all_rooms_scope(self._settings.event_log_scope is EventLogScope.ALL_ROOMS)
-
-    def _pane_widths(self) -> tuple[PaneWidths, PaneWidths]:
-        """The rooms and roster panes' least and preferred widths, as the splitter sees them."""
-        rooms_least = self.rooms_pane.minimumSizeHint().width()
-        names = self.rooms_pane.preferred_width() - self.rooms_pane.columns_width()
-        roster_least = self.roster_pane.minimumSizeHint().width()
-        roster_preferred = max(roster_least, self.roster_pane.preferred_width())
-        return (
-            PaneWidths(rooms_least, rooms_least + names),
-            PaneWidths(roster_least, roster_preferred),
-        )
-
-    def _split_panes(self, size: QSize) -> None:
-        """First start: each pane as wide as its columns want, as far as the window allows."""
-        margins = self._central_layout.contentsMargins()
-        width = size.width() - margins.left() - margins.right() - self._top_splitter.handleWidth()
-        self._top_splitter.setSizes(first_split(width, *self._pane_widths(), share=1 / 3))
-        self._main_splitter.setSizes([size.height() * 3 // 4, size.height() // 4])
 
     def save_settings(self) -> None:
         """Write geometry, layout, last profile and room to the settings file."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from moderator.core.models import CallerId
 from moderator.core.settings import Settings
+from moderator.ui.models.roster_model import RosterModel
 
 if TYPE_CHECKING:  # imported when first opened: the window's first paint needs neither
     from moderator.ui.dialogs.dial_dialog import DialDialog
@@ -30,13 +31,13 @@ class SessionDialogs(QObject):
         window: QWidget,
         settings: Settings,
         *,
-        taken_identities: Callable[[], set[str]],
+        roster: RosterModel,
         on_dialed: Callable[[str], None],
     ) -> None:
         super().__init__(window)
         self._window = window
         self._settings = settings
-        self._taken = taken_identities
+        self._roster = roster
         self._on_dialed = on_dialed
         self.dial: DialDialog | None = None
         self.history: HistoryDialog | None = None
@@ -55,7 +56,7 @@ class SessionDialogs(QObject):
             room_name=room_name,
             caller_ids=session.caller_ids,
             default_region=self._settings.default_country,
-            taken_identities=self._taken,
+            taken_identities=self.taken_identities,
             parent=self._window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -64,6 +65,14 @@ class SessionDialogs(QObject):
         self.dial = dialog
         dialog.open()
         return dialog
+
+    def taken_identities(self) -> set[str]:
+        """Identities a new guest must not use: everyone connected or on the way in."""
+        return {
+            row.identity
+            for row in self._roster.rows()
+            if row.status is None or not row.status.is_final
+        }
 
     def _dial_closed(self, dialog: DialDialog) -> None:
         if dialog.result() == QDialog.DialogCode.Accepted.value:
