@@ -1,8 +1,13 @@
 """The SDK's HTTP client, pointed at the sandbox when asked, and remembering each thread's response.
 
 The twilio SDK builds absolute `https://<product>[.<edge>][.<region>].twilio.com/…` URLs. To talk
-to the local sandbox the app swaps only the scheme and host (matching the `.twilio.com` suffix, so
+to the local sandbox the app swaps the scheme and host (matching the `.twilio.com` suffix, so
 regional and edge hostnames work too) and keeps path and query; everything else stays stock.
+Api and Video paths never collide, so they arrive as they are (`/2010-04-01/…`, `/v1/Rooms`);
+every other product's paths do (Serverless and Sync both have `/v1/Services`), so they arrive
+under the product's name: `/serverless/v1/…`, `/serverless-upload/v1/…`. A domain Twilio serves
+deployed assets on, `https://<sub>.twil.io/<path>`, arrives as `/twil.io/<sub>/<path>`
+(docs/SANDBOX.md describes the same scheme from the sandbox's side).
 The last response is kept per thread because several workers share one client and the retry
 layer needs the Retry-After header of *its own* failed request.
 """
@@ -25,6 +30,7 @@ from moderator.core.log_masking import mask_numbers_in
 __all__ = [
     "DEFAULT_TIMEOUT_S",
     "RewritingHttpClient",
+    "is_assets_url",
     "is_twilio_url",
     "make_client",
     "rewrite_url",
@@ -34,6 +40,9 @@ __all__ = [
 #: that a stalled request does not hold a worker thread for long.
 DEFAULT_TIMEOUT_S = 10.0
 _TWILIO_DOMAIN = "twilio.com"
+_ASSETS_DOMAIN = "twil.io"
+#: Products whose paths arrive at the sandbox unprefixed (they were the only two at first).
+_UNPREFIXED_PRODUCTS = frozenset({"api", "video", ""})
 
 _logger = logging.getLogger(__name__)
 mask_numbers_in()  # the SDK logs query strings (To=…) through `_logger`, urllib3 full URLs
@@ -48,13 +57,30 @@ def is_twilio_url(url: str) -> bool:
     )
 
 
+def is_assets_url(url: str) -> bool:
+    """True for https URLs on a `<sub>.twil.io` domain (where Twilio serves deployed assets)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    return parts.scheme.lower() == "https" and host.endswith("." + _ASSETS_DOMAIN)
+
+
 def rewrite_url(url: str, base_url: str | None) -> str:
-    """`url` with scheme and host replaced by `base_url`'s when it is a Twilio URL, else as is."""
-    if base_url is None or not is_twilio_url(url):
+    """`url` moved onto `base_url` when it is a Twilio (or twil.io) URL, else as is.
+
+    The product prefix (see the module docstring) keeps Serverless and Sync paths apart."""
+    if base_url is None:
+        return url
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if is_twilio_url(url):
+        product = host.removesuffix(_TWILIO_DOMAIN).split(".")[0]
+        prefix = "" if product in _UNPREFIXED_PRODUCTS else f"/{product}"
+    elif is_assets_url(url):
+        prefix = f"/{_ASSETS_DOMAIN}/{host.removesuffix('.' + _ASSETS_DOMAIN)}"
+    else:
         return url
     base = urlsplit(base_url)
-    parts = urlsplit(url)
-    path = base.path.rstrip("/") + (parts.path or "/")
+    path = base.path.rstrip("/") + prefix + (parts.path or "/")
     return urlunsplit((base.scheme, base.netloc, path, parts.query, parts.fragment))
 
 

@@ -14,6 +14,7 @@ from moderator.core.credentials import Credentials
 from moderator.core.http import (
     DEFAULT_TIMEOUT_S,
     RewritingHttpClient,
+    is_assets_url,
     is_twilio_url,
     make_client,
     rewrite_url,
@@ -39,6 +40,12 @@ BASE = "http://127.0.0.1:8123"
         ("https://twilio.com/a", f"{BASE}/a"),
         ("https://api.twilio.com:443/a?b=c%20d", f"{BASE}/a?b=c%20d"),
         ("https://api.twilio.com", f"{BASE}/"),
+        ("https://serverless.twilio.com/v1/Services", f"{BASE}/serverless/v1/Services"),
+        (
+            "https://serverless-upload.twilio.com/v1/Services/ZS1/Assets/ZH1/Versions",
+            f"{BASE}/serverless-upload/v1/Services/ZS1/Assets/ZH1/Versions",
+        ),
+        ("https://sync.us1.twilio.com/v1/Services?x=1", f"{BASE}/sync/v1/Services?x=1"),
     ],
 )
 def test_twilio_urls_are_rewritten_keeping_path_and_query(url: str, expected: str) -> None:
@@ -60,6 +67,28 @@ def test_twilio_urls_are_rewritten_keeping_path_and_query(url: str, expected: st
 )
 def test_other_urls_pass_through(url: str) -> None:
     assert not is_twilio_url(url)
+    assert rewrite_url(url, BASE) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://lobby-1234-dev.twil.io/lobby.xml", f"{BASE}/twil.io/lobby-1234-dev/lobby.xml"),
+        ("https://A-1.TWIL.IO/x?y=1", f"{BASE}/twil.io/a-1/x?y=1"),
+    ],
+)
+def test_deployed_asset_domains_go_to_the_sandbox_under_their_name(url: str, expected: str) -> None:
+    assert is_assets_url(url)
+    assert rewrite_url(url, BASE) == expected
+    assert rewrite_url(url, None) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://twil.io/x", "https://evil.org/a.twil.io", "http://a.twil.io/x", "https://atwil.io/"],
+)
+def test_not_an_assets_domain(url: str) -> None:
+    assert not is_assets_url(url)
     assert rewrite_url(url, BASE) == url
 
 
