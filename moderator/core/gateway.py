@@ -356,6 +356,29 @@ class TwilioGateway:
                     result[caller_id.phone_number] = caller_id
         return list(result.values())
 
+    # -- for the gateway's sibling modules (`dialin_gateway`) ---------------------------------
+
+    @property
+    def client(self) -> Client:
+        """The SDK client, for requests of products that live in a sibling module."""
+        return self._client
+
+    def request(self, operation: Operation, call: Callable[[], T]) -> T:
+        """`call` through this gateway's retry policy and error mapping."""
+        return self._request(operation, call)
+
+    def read_pages(self, first_page: Callable[[], Any], limit: int | None = None) -> list[Any]:
+        """All records of a listing, each page through the retry policy."""
+        return self._read_pages(first_page, limit)
+
+    def convert(self, convert: Callable[[Any], T], instance: Any) -> T:
+        """A model conversion; a record of the wrong shape is a malformed response."""
+        return self._convert(convert, instance)
+
+    def error_for(self, exc: BaseException) -> TwilioError:
+        """The TwilioError for an exception of the SDK or of requests."""
+        return self._error_for(exc)
+
     # -- plumbing -----------------------------------------------------------------------------
 
     def _request(self, operation: Operation, call: Callable[[], T]) -> T:
@@ -542,6 +565,7 @@ def _call(instance: Any) -> Call:
         start_time=_time(instance.start_time),
         end_time=_time(instance.end_time),
         duration_s=None if duration in (None, "") else _int(duration),
+        direction=_optional_text(getattr(instance, "direction", None)) or "",
     )
 
 

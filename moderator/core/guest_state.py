@@ -19,6 +19,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Direction(StrEnum):
+    """Who placed the call: the app dialed the guest, or the guest called a dial-in number."""
+
+    DIALED = "dialed"
+    CALLED_IN = "called-in"
+
+    @property
+    def text(self) -> str:
+        return "called in" if self is Direction.CALLED_IN else "dialed"
+
+
 class GuestStatus(StrEnum):
     """Where a phone guest stands, from the click on Dial to the end of the call."""
 
@@ -129,6 +140,9 @@ class PhoneGuest:
     #: How long the call may ring before Twilio gives up (the create-call's Timeout). Not in the
     #: journal: a guest rebuilt after a restart has the default.
     timeout_s: int = DEFAULT_TIMEOUT_S
+    #: Dialed by the app, or a caller admitted from the lobby (then `caller_id` is the
+    #: dial-in number they called, and `number` theirs).
+    direction: Direction = Direction.DIALED
 
     @property
     def cancel_on_create(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from moderator.core.guest_facts import Ending, Fact, Happening, RoomHappening
-from moderator.core.guest_state import GuestStatus, PhoneGuest
+from moderator.core.guest_state import Direction, GuestStatus, PhoneGuest
 from moderator.core.redaction import redact_numbers
 
 #: Shorter than this, a line did not really ring ("Busy", not "Busy (rang 0 s)").
@@ -207,6 +207,8 @@ def event_text(fact: Fact, guest: PhoneGuest) -> str:
         case Ending() as ending:
             _reason, line = _ending_words(fact, ending, guest)
             return _with_ring(guest, line) if ending.rings else line
+        case Happening.CALL_CREATED if guest.direction is Direction.CALLED_IN:
+            return f"Admitted {name} from the lobby into {guest.room_name} as {guest.identity}"
         case Happening.CALL_CREATED:
             return f"Calling {name} into {guest.room_name} as {guest.identity}"
         case Happening.RINGING:

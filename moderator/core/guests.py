@@ -26,6 +26,7 @@ from moderator.core.guest_journal import GuestRecorder
 from moderator.core.guest_machine import NOT_YET_ANSWERED, RECONCILE_SLACK, Step
 from moderator.core.guest_state import (
     DEFAULT_TIMEOUT_S,
+    Direction,
     GuestEvent,
     GuestStatus,
     PhoneGuest,
@@ -174,6 +175,7 @@ class GuestBook:
         label: str,
         caller_id: str,
         timeout_s: int = DEFAULT_TIMEOUT_S,
+        direction: Direction = Direction.DIALED,
     ) -> PhoneGuest:
         """Record a dial before its create-call request is sent; the guest row exists from now.
 
@@ -196,6 +198,7 @@ class GuestBook:
             history=((GuestStatus.DIALING, now),),
             dialed_at=now,
             timeout_s=timeout_s,
+            direction=direction,
         )
         self._recorder.record_dial(guest)
         watch = self._room(room_sid, room_name)
@@ -204,6 +207,41 @@ class GuestBook:
             sid for sid, who in watch.connected.items() if who == identity
         )
         return guest
+
+    def start_admit(
+        self,
+        *,
+        room_sid: str,
+        room_name: str,
+        identity: str,
+        number: str,
+        label: str,
+        dial_in_number: str,
+    ) -> PhoneGuest:
+        """Record a caller being admitted from the lobby, before the call's TwiML is replaced.
+
+        The caller becomes a guest like a dialed one (roster, journal, Remove, restart), with
+        `caller_id` the dial-in number they called. `admitted` follows once Twilio took the new
+        TwiML; if it refused, `admit_failed` ends this guest and the caller stays on hold.
+        """
+        return self.start_dial(
+            room_sid=room_sid,
+            room_name=room_name,
+            identity=identity,
+            number=number,
+            masked_number=mask_number(number) if number else "an unknown caller",
+            label=label,
+            caller_id=dial_in_number,
+            direction=Direction.CALLED_IN,
+        )
+
+    def admitted(self, dial_id: str, call: Call) -> list[GuestEvent]:
+        """Twilio took the admitting TwiML: the guest follows its call from here."""
+        return self.call_created(dial_id, call)
+
+    def admit_failed(self, dial_id: str, error_message: str) -> list[GuestEvent]:
+        """Twilio refused to redirect the call; the caller is still in the lobby."""
+        return self._end_unplaced(dial_id, Ending.REJECTED, error_message)
 
     def redial(self, dial_id: str) -> PhoneGuest:
         """A new dial of a finished guest: same room, number, label, identity, caller ID and

@@ -21,12 +21,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple, Self
 
-from moderator.core.guest_state import GuestStatus, PhoneGuest, utcnow
+from moderator.core.guest_state import Direction, GuestStatus, PhoneGuest, utcnow
 from moderator.core.journal_export import write_csv, write_json
 from moderator.core.paths import data_dir
 from moderator.core.redaction import mask_number, redact_numbers
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 IN_MEMORY = ":memory:"
 
@@ -76,9 +76,15 @@ CREATE TABLE host_actions (
 CREATE INDEX host_actions_by_room ON host_actions (room_sid, seq);
 """
 
-# Script that takes a journal from version N-1 to N, at index N-1.
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2)
+# Callers admitted from a dial-in lobby are guests too; older rows were all dialed out.
+_SCHEMA_V3 = """
+ALTER TABLE dials ADD COLUMN direction TEXT NOT NULL DEFAULT 'dialed'
+"""
 
+# Script that takes a journal from version N-1 to N, at index N-1.
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+
+_DIRECTIONS = frozenset(d.value for d in Direction)
 _FINAL_VALUES = tuple(s.value for s in GuestStatus if s.is_final)
 
 # Which timestamp column a status change fills in (first time only).
@@ -133,6 +139,7 @@ class JournalEntry:
     connected_at: datetime | None
     ended_at: datetime | None
     updated_at: datetime
+    direction: Direction = Direction.DIALED
 
     def to_guest(self, history: Sequence[tuple[GuestStatus, datetime]] = ()) -> PhoneGuest:
         """Rebuild the in-memory guest after a restart; the full number is gone for good."""
@@ -145,6 +152,7 @@ class JournalEntry:
             masked_number=self.masked_number,
             label=self.label,
             caller_id=self.caller_id,
+            direction=self.direction,
             call_sid=self.call_sid,
             status=self.status,
             history=tuple(history) or ((self.status, self.updated_at),),
@@ -290,13 +298,17 @@ class Journal:
         identity = self._clean(guest.dial_id, guest.identity)
         label = self._clean(guest.dial_id, guest.label)
         who = f"{label} ({masked})" if label else masked
-        detail = f"Dialing {who} into {guest.room_name} as {identity} from {guest.caller_id}"
+        if guest.direction is Direction.CALLED_IN:
+            detail = f"Admitting {who} from the lobby of {guest.caller_id} into {guest.room_name}"
+            detail += f" as {identity}"
+        else:
+            detail = f"Dialing {who} into {guest.room_name} as {identity} from {guest.caller_id}"
         try:
             with self._transaction() as db:
                 db.execute(
                     "INSERT INTO dials (dial_id, room_sid, room_name, identity, masked_number,"
                     " label, caller_id, call_sid, participant_sid, status, end_reason, dialed_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " updated_at, direction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         guest.dial_id,
                         guest.room_sid,
@@ -311,6 +323,7 @@ class Journal:
                         self._clean(guest.dial_id, guest.end_reason),
                         _stamp(at),
                         _stamp(at),
+                        guest.direction.value,
                     ),
                 )
                 self._insert_event(db, guest.dial_id, guest.status.value, at, detail)
@@ -437,7 +450,7 @@ class Journal:
     _COLUMNS = (
         "dial_id, room_sid, room_name, identity, masked_number, label, caller_id, call_sid,"
         " participant_sid, status, end_reason, dialed_at, ringing_at, answered_at, connected_at,"
-        " ended_at, updated_at"
+        " ended_at, updated_at, direction"
     )
 
     def _select(self, where: str = "", params: Sequence[str] = ()) -> list[JournalEntry]:
@@ -469,6 +482,7 @@ class Journal:
             connected_at,
             ended_at,
             updated_at,
+            direction,
         ) = row
         return JournalEntry(
             dial_id=dial_id,
@@ -488,6 +502,7 @@ class Journal:
             connected_at=_unstamp(connected_at),
             ended_at=_unstamp(ended_at),
             updated_at=_required(updated_at),
+            direction=Direction(direction) if direction in _DIRECTIONS else Direction.DIALED,
         )
 
     def entries(self, room_sid: str | None = None) -> list[JournalEntry]:

@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "detail",
     "final_status",
     "end_reason",
+    "direction",
 )
 
 
@@ -61,6 +62,7 @@ def write_csv(path: Path, dials: Sequence[tuple[JournalEntry, list[TimelineEvent
                         step.detail,
                         entry.status.value,
                         entry.end_reason,
+                        entry.direction.text,
                     )
                 )
                 written += 1
@@ -73,6 +75,7 @@ def entry_to_json(entry: JournalEntry, timeline: Sequence[TimelineEvent]) -> dic
     for key, value in asdict(entry).items():
         data[key] = _iso(value) if isinstance(value, datetime) else value
     data["status"] = entry.status.value
+    data["direction"] = entry.direction.text
     data["timeline"] = [
         {"status": step.status, "at": step.at.isoformat(), "detail": step.detail}
         for step in timeline

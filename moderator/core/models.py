@@ -109,6 +109,13 @@ class Call:
     start_time: datetime | None = None
     end_time: datetime | None = None
     duration_s: int | None = None
+    #: Twilio's direction: "inbound" (someone called one of the account's numbers),
+    #: "outbound-api" (a create-call request), "outbound-dial"; "" when not given.
+    direction: str = ""
+
+    @property
+    def inbound(self) -> bool:
+        return self.direction == "inbound"
 
 
 class CallerIdSource(StrEnum):
@@ -123,3 +130,31 @@ class CallerId:
     phone_number: str  # E.164
     friendly_name: str
     source: CallerIdSource
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceConfig:
+    """What a Twilio number does with an incoming call: exactly the fields dial-in changes.
+
+    Kept whole so "Stop dial-in" can put back what the host had, including the empty ones
+    ("" clears a field on Twilio's side). Twilio's precedence: a `trunk_sid` sends calls to the
+    SIP trunk; otherwise a `voice_application_sid` wins over `voice_url`.
+    """
+
+    voice_url: str = ""
+    voice_method: str = "POST"
+    voice_fallback_url: str = ""
+    voice_fallback_method: str = "POST"
+    voice_application_sid: str = ""
+    trunk_sid: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingNumber:
+    """One of the account's own phone numbers, with how it answers calls now."""
+
+    sid: str  # PN…
+    phone_number: str  # E.164: the account's own number, not a guest's
+    friendly_name: str
+    voice: VoiceConfig
+    voice_capable: bool = True

@@ -16,9 +16,15 @@ from twilio.twiml.voice_response import Connect, VoiceResponse
 from moderator.core.identity import unsafe_characters, validate_identity, validate_room_name
 
 __all__ = [
+    "DEFAULT_DECLINE",
     "DEFAULT_FAREWELL",
+    "DEFAULT_GREETING",
+    "DEFAULT_LOBBY_GOODBYE",
+    "MAX_HOLD_MINUTES",
     "MAX_TWIML_CHARS",
     "TwimlError",
+    "decline_twiml",
+    "lobby_twiml",
     "room_twiml",
     "twiml_length_problem",
 ]
@@ -26,6 +32,14 @@ __all__ = [
 #: Twilio refuses a call's `Twiml` parameter longer than this.
 MAX_TWIML_CHARS = 4000
 DEFAULT_FAREWELL = "This meeting has ended or is not available. Goodbye."
+DEFAULT_GREETING = "Thank you for calling. Please hold: a host will bring you into the meeting."
+DEFAULT_LOBBY_GOODBYE = "Sorry, no host could let you in just now. Please try again later. Goodbye."
+DEFAULT_DECLINE = "Sorry, the host could not let you into this meeting. Goodbye."
+STILL_WAITING = "Thank you for waiting. A host will be with you shortly."
+MAX_HOLD_MINUTES = 60
+#: A reminder that someone is still there, every this many minutes of hold.
+REMINDER_EVERY_MIN = 5
+MAX_SPOKEN_CHARS = 500
 
 
 class TwimlError(ValueError):
@@ -57,6 +71,54 @@ def room_twiml(room_name: str, identity: str, farewell: str = DEFAULT_FAREWELL) 
     if problem:
         raise TwimlError(problem)
     return twiml
+
+
+def lobby_twiml(
+    greeting: str = DEFAULT_GREETING,
+    hold_minutes: int = 10,
+    goodbye: str = DEFAULT_LOBBY_GOODBYE,
+) -> str:
+    """The hold TwiML a dial-in number answers with, hosted by Twilio as a static asset.
+
+    A greeting, then a minute of silence at a time (with a reminder every few minutes, so a
+    caller knows the line is alive) for `hold_minutes`, then `goodbye` and a hang-up. A host
+    admits a caller by replacing this TwiML on the live call; whoever nobody admits hears the
+    goodbye, which is also all a caller gets when no host is online. `<Pause>` rather than
+    music keeps the hold time exact and needs no audio file anywhere.
+    """
+    if not 1 <= hold_minutes <= MAX_HOLD_MINUTES:
+        raise TwimlError(f"The hold time must be 1 to {MAX_HOLD_MINUTES} minutes.")
+    greeting = _spoken(greeting, "greeting")
+    goodbye = _spoken(goodbye, "goodbye message")
+    response = VoiceResponse()
+    response.say(greeting)
+    for minute in range(1, hold_minutes + 1):
+        response.pause(length=60)
+        if minute % REMINDER_EVERY_MIN == 0 and minute < hold_minutes:
+            response.say(STILL_WAITING)
+    response.say(goodbye)
+    response.hangup()
+    return str(response)
+
+
+def decline_twiml(message: str = DEFAULT_DECLINE) -> str:
+    """What a declined caller hears before the call ends."""
+    response = VoiceResponse()
+    response.say(_spoken(message, "message"))
+    response.hangup()
+    return str(response)
+
+
+def _spoken(text: str, what: str) -> str:
+    """`text` as one line a `<Say>` can carry, or TwimlError saying what is wrong."""
+    text = " ".join(text.split())
+    if not text:
+        raise TwimlError(f"The {what} cannot be empty.")
+    if len(text) > MAX_SPOKEN_CHARS:
+        raise TwimlError(f"The {what} is {len(text)} characters; keep it under {MAX_SPOKEN_CHARS}.")
+    if unsafe_characters(text):
+        raise TwimlError(f"The {what} contains characters TwiML cannot carry.")
+    return text
 
 
 def twiml_length_problem(twiml: str) -> str | None:
