@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -379,7 +380,11 @@ class DialInStore:
         self.path = None if str(path) == ":memory:" else Path(path)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=1.0, isolation_level=None)
+        # Written from the setup's worker (before the number changes) and read on the GUI thread.
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            str(path), timeout=1.0, isolation_level=None, check_same_thread=False
+        )
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         if version > STORE_SCHEMA_VERSION:
             self._db.close()
@@ -389,8 +394,14 @@ class DialInStore:
         self._db.execute(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={STORE_SCHEMA_VERSION}")
 
+    @classmethod
+    def in_memory(cls) -> DialInStore:
+        """For the sandbox and tests: dial-ins forgotten with the process."""
+        return cls(":memory:")
+
     def all(self) -> list[DialIn]:
-        rows = self._db.execute("SELECT data FROM dial_ins ORDER BY number_sid").fetchall()
+        with self._lock:
+            rows = self._db.execute("SELECT data FROM dial_ins ORDER BY number_sid").fetchall()
         result = []
         for (data,) in rows:
             try:
@@ -403,16 +414,19 @@ class DialInStore:
         return next((d for d in self.all() if d.number_sid == number_sid), None)
 
     def put(self, dial_in: DialIn) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO dial_ins (number_sid, data, updated_at) VALUES (?, ?, ?)",
-            (dial_in.number_sid, dial_in.to_json(), utcnow().isoformat()),
-        )
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO dial_ins (number_sid, data, updated_at) VALUES (?, ?, ?)",
+                (dial_in.number_sid, dial_in.to_json(), utcnow().isoformat()),
+            )
 
     def remove(self, number_sid: str) -> None:
-        self._db.execute("DELETE FROM dial_ins WHERE number_sid = ?", (number_sid,))
+        with self._lock:
+            self._db.execute("DELETE FROM dial_ins WHERE number_sid = ?", (number_sid,))
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
 
 def with_mode(dial_in: DialIn, mode: AdmitMode, allow_list: Iterable[AllowEntry]) -> DialIn:

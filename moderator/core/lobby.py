@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from moderator.core.dialin import DialIn
 from moderator.core.guest_state import utcnow
 from moderator.core.models import Call
 from moderator.core.redaction import mask_number
+
+if TYPE_CHECKING:  # the window's lobby model needs no Serverless code before a profile opens
+    from moderator.core.dialin import DialIn
 
 __all__ = ["Lobby", "LobbyUpdate", "WaitingCaller", "wait_clock"]
 

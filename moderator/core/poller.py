@@ -29,6 +29,7 @@ __all__ = [
     "PollSettings",
     "TokenBucket",
     "call_key",
+    "lobby_key",
     "participants_key",
     "tracks_key",
 ]
@@ -47,6 +48,10 @@ def tracks_key(participant_sid: str) -> str:
 
 def call_key(call_sid: str) -> str:
     return f"call:{call_sid}"
+
+
+def lobby_key(number: str) -> str:
+    return f"lobby:{number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,8 @@ class PollSettings:
     #: Re-reading the published tracks of participants already known, one at a time.
     track_refresh_per_s: float = 0.5
     track_refresh_min_age_s: float = 20.0
+    #: Each dial-in number's in-progress calls (the lobby): a caller shows within ~2 s.
+    lobby_interval_s: float = 1.5
     #: Hard ceiling on all polling reads; actions (dial, remove…) are not counted.
     max_reads_per_s: float = 6.0
     #: Reads allowed in one burst (e.g. tracks of a room just selected).
@@ -103,6 +110,7 @@ class JobKind(StrEnum):
     TRACKS = "tracks"
     CALL = "call"
     CALLS = "calls"  # the account's ringing and in-progress calls, in one job
+    LOBBY = "lobby"  # in-progress calls to one dial-in number (`target`): callers on hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +189,7 @@ class PollContext:
     #: Participants of the selected room with cached tracks: (participant SID, read at).
     tracks_cached: Callable[[], Iterable[tuple[str, float]]] = field(default=lambda: ())
     rooms_pages: int = 1  # pages the rooms list took last time
+    lobby_numbers: Sequence[str] = ()  # dial-in numbers whose callers on hold to list
 
 
 class PollPlanner:
@@ -274,6 +283,13 @@ class PollPlanner:
         selected = context.selected_room
         if selected is not None:
             consider(PollJob.participants(selected, "selected"), s.selected_interval_s)
+
+        # 2b. Callers on hold: someone is waiting on the phone for a host.
+        for number in context.lobby_numbers:
+            consider(
+                PollJob(JobKind.LOBBY, lobby_key(number), target=number, purpose="lobby"),
+                s.lobby_interval_s,
+            )
 
         # 3. The app's calls that are still ringing or joining, then settled ones.
         live = list(context.live_calls)

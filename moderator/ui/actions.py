@@ -40,6 +40,7 @@ class Actions(QObject):
         self.refresh = self._make("&Refresh now", "refresh", ["F5", "Ctrl+R"])
         self.new_room = self._make("&Create room…", "room-add", ["Ctrl+N"])
         self.end_room = self._make("&End room…", "room-end", [])
+        self.dial_in = self._make("Set up dial-in…", None, [])
         self.next_room = self._make("&Next room", None, ["Ctrl+PgDown", "Alt+Down"])
         self.previous_room = self._make("&Previous room", None, ["Ctrl+PgUp", "Alt+Up"])
         # Participant
@@ -105,6 +106,7 @@ class Actions(QObject):
         self.refresh.setEnabled(states.refresh)
         self.new_room.setEnabled(states.new_room)
         self.end_room.setEnabled(states.end_room)
+        self.dial_in.setEnabled(states.refresh)
         self.next_room.setEnabled(states.step_rooms)
         self.previous_room.setEnabled(states.step_rooms)
         self.dial.setEnabled(states.dial)
@@ -132,6 +134,8 @@ class Actions(QObject):
             [
                 self.new_room,
                 self.end_room,
+                None,
+                self.dial_in,
                 None,
                 self.next_room,
                 self.previous_room,

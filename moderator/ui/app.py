@@ -36,6 +36,7 @@ from moderator.ui.sandbox_runner import (
 from moderator.ui.signals import QuitOnSignal
 
 if TYPE_CHECKING:  # imported when the first profile opens, after the window's first paint
+    from moderator.core.dialin import DialInStore
     from moderator.core.journal import Journal
     from moderator.ui.session import Session
 
@@ -137,7 +138,11 @@ class AppContext(QObject):
                 parent=parent,
             )
         return Session(
-            credentials, journal=_open_journal(credentials), settings=self.settings, parent=parent
+            credentials,
+            journal=_open_journal(credentials),
+            dial_in_store=_open_dial_in_store(credentials),
+            settings=self.settings,
+            parent=parent,
         )
 
     def initial_profile(self, args: argparse.Namespace) -> str:
@@ -164,6 +169,21 @@ def _open_journal(credentials: Credentials) -> Journal | None:
         return Journal(path)
     except JournalError as exc:
         log.warning("running without a call journal: %s", exc)
+        return None
+
+
+def _open_dial_in_store(credentials: Credentials) -> DialInStore | None:
+    """The account's dial-in numbers (and what each did before), or None (memory only)."""
+    import sqlite3
+
+    from moderator.core.dialin import DialInStore
+    from moderator.core.journal import default_journal_path
+
+    path = default_journal_path().with_name(f"dialin-{credentials.account_sid}.sqlite3")
+    try:
+        return DialInStore(path)
+    except sqlite3.Error as exc:
+        log.warning("dial-in numbers kept in memory only: %s", exc)
         return None
 
 

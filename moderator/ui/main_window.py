@@ -39,12 +39,15 @@ from moderator.ui.actions import Actions
 from moderator.ui.confirm import ask_destructive
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.error_line import ErrorLine
+from moderator.ui.lobby_controller import LobbyController
 from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogModel
+from moderator.ui.models.lobby_model import LobbyModel
 from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
 from moderator.ui.notifier import Notifier
 from moderator.ui.pane_area import PaneArea
 from moderator.ui.panes.event_log_pane import EventLogPane
+from moderator.ui.panes.lobby_pane import LobbyPane
 from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
 from moderator.ui.session_dialogs import SessionDialogs
@@ -112,8 +115,12 @@ class MainWindow(QMainWindow):
         self.rooms_pane = RoomsPane(self.rooms_model, self.commands, self)
         self.roster_pane = RosterPane(self.roster_model, self.commands, self)
         self.event_log_pane = EventLogPane(self.event_proxy, self)
+        self.lobby_model = LobbyModel(self)
+        self.lobby_pane = LobbyPane(self.lobby_model, self)
 
-        self.panes = PaneArea(self.rooms_pane, self.roster_pane, self.event_log_pane, self)
+        self.panes = PaneArea(
+            self.rooms_pane, self.roster_pane, self.event_log_pane, self.lobby_pane, self
+        )
         self.setCentralWidget(self.panes)
 
         self.profile_switcher = profile_switcher
@@ -135,6 +142,13 @@ class MainWindow(QMainWindow):
         self.error_label = ErrorLine(self)
         self.statusBar().addWidget(self.error_label, 1)
 
+        self.lobby = LobbyController(
+            self,
+            self.lobby_pane,
+            self.lobby_model,
+            region=lambda: self._settings.default_country,
+            selected_room_name=self._selected_room_name,
+        )
         self._connect_actions()
         self.rooms_pane.roomSelected.connect(self._on_room_selected)
         self.roster_pane.currentRowChanged.connect(self._update_actions)
@@ -142,11 +156,12 @@ class MainWindow(QMainWindow):
 
         self.window_layout = WindowLayout(
             self,
-            (self.panes.top, self.panes.main),
+            (self.panes.top, self.panes.main, self.panes.left),
             {
                 "roomsHeader": self.rooms_pane.view.horizontalHeader(),
                 "rosterHeader": self.roster_pane.view.horizontalHeader(),
                 "eventLogHeader": self.event_log_pane.view.horizontalHeader(),
+                "lobbyHeader": self.lobby_pane.view.horizontalHeader(),
             },
         )
         self._restore_settings()
@@ -177,6 +192,7 @@ class MainWindow(QMainWindow):
         a.refresh.triggered.connect(self.refresh_now)
         a.new_room.triggered.connect(self.open_create_room_dialog)
         a.end_room.triggered.connect(self.confirm_end_room)
+        a.dial_in.triggered.connect(self.lobby.open_dialog)
         a.next_room.triggered.connect(self.rooms_pane.select_next)
         a.previous_room.triggered.connect(self.rooms_pane.select_previous)
         a.dial.triggered.connect(self.open_dial_dialog)
@@ -235,6 +251,7 @@ class MainWindow(QMainWindow):
         session.connectionChanged.connect(self._on_connection_changed)
         session.errorRaised.connect(self._on_error)
         session.callerIdsChanged.connect(self._on_caller_ids_changed)
+        self.lobby.attach(session)
         session.start()
         self._update_actions()
 
@@ -266,6 +283,7 @@ class MainWindow(QMainWindow):
         self._rooms_live = False
         self.rooms_pane.set_updating(False)
         self.dialogs.close_all()
+        self.lobby.detach()
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
@@ -347,6 +365,10 @@ class MainWindow(QMainWindow):
             self._session.refresh_now()
 
     @Slot(object)
+    def _selected_room_name(self) -> str:
+        room = self.rooms_pane.selected_room()
+        return room.room.unique_name if room is not None else ""
+
     def _on_room_selected(self, sid: str | None) -> None:
         self.roster_model.set_rows([])
         room = self.rooms_pane.selected_room()

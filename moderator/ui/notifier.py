@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 JOIN_KINDS = frozenset({"joined", "app-joined"})
 LEAVE_KINDS = frozenset({"left", "app-left"})
 FAILURE_KINDS = frozenset({"dial-failed"})
-NOTIFY_KINDS = JOIN_KINDS | LEAVE_KINDS | FAILURE_KINDS
+LOBBY_KINDS = frozenset({"lobby-waiting"})
+NOTIFY_KINDS = JOIN_KINDS | LEAVE_KINDS | FAILURE_KINDS | LOBBY_KINDS
 """GuestEvent kinds worth interrupting the host for; the rest stay in the event log."""
 
 MAX_SEPARATE = 3
@@ -39,6 +40,8 @@ def title_for(event: GuestEvent) -> str:
         what = "Joined"
     elif event.kind in LEAVE_KINDS:
         what = "Left"
+    elif event.kind in LOBBY_KINDS:
+        what = "Waiting in the lobby"
     else:
         what = "Dial failed"
     return f"{what} · {event.room_name}" if event.room_name else what
@@ -48,7 +51,13 @@ def summary_for(events: Iterable[GuestEvent]) -> tuple[str, str]:
     """One (title, text) for a burst: counts per kind, and the rooms if there are few."""
     events = list(events)
     counts = Counter(
-        "joined" if e.kind in JOIN_KINDS else "left" if e.kind in LEAVE_KINDS else "failed"
+        "joined"
+        if e.kind in JOIN_KINDS
+        else "left"
+        if e.kind in LEAVE_KINDS
+        else "waiting"
+        if e.kind in LOBBY_KINDS
+        else "failed"
         for e in events
     )
     parts = []
@@ -56,6 +65,8 @@ def summary_for(events: Iterable[GuestEvent]) -> tuple[str, str]:
         parts.append(f"{counts['joined']} joined")
     if counts["left"]:
         parts.append(f"{counts['left']} left")
+    if counts["waiting"]:
+        parts.append(f"{counts['waiting']} waiting in the lobby")
     if counts["failed"]:
         dials = "dial" if counts["failed"] == 1 else "dials"
         parts.append(f"{counts['failed']} {dials} failed")

@@ -1,4 +1,5 @@
-"""The window's three panes and the splitters between them: rooms | roster above, log below.
+"""The window's panes and the splitters between them: rooms (over the lobby) | roster above,
+the log below.
 
 It owns the splitters, so it also knows the panes' least and preferred widths and how to split
 the space on a first start (each pane as wide as its columns want, as far as the window allows).
@@ -10,6 +11,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from moderator.ui.panes.event_log_pane import EventLogPane
+from moderator.ui.panes.lobby_pane import LobbyPane
 from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
 from moderator.ui.window_layout import PaneWidths, first_split
@@ -25,13 +27,22 @@ class PaneArea(QWidget):
         rooms: RoomsPane,
         roster: RosterPane,
         event_log: EventLogPane,
+        lobby: LobbyPane,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._rooms, self._roster = rooms, roster
         self.top = QSplitter(Qt.Orientation.Horizontal, self)
         self.top.setObjectName("topSplitter")
-        self.top.addWidget(rooms)
+        # The lobby sits under the rooms: callers on hold and the room they want, side by side.
+        self.left = QSplitter(Qt.Orientation.Vertical, self.top)
+        self.left.setObjectName("leftSplitter")
+        self.left.setChildrenCollapsible(False)
+        self.left.addWidget(rooms)
+        self.left.addWidget(lobby)
+        self.left.setStretchFactor(0, 3)
+        self.left.setStretchFactor(1, 2)
+        self.top.addWidget(self.left)
         self.top.addWidget(roster)
         self.top.setStretchFactor(0, 2)
         self.top.setStretchFactor(1, 3)

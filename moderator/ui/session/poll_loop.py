@@ -78,6 +78,9 @@ class PollLoop(QObject):
         self.monitor = ConnectionMonitor()
         self.runner = TaskRunner(self, max_threads=max_threads)
         self._running = False
+        #: Dial-in's hooks: the numbers whose lobby to list, and what a listing changes.
+        self.lobby_numbers: Callable[[], list[str]] = list
+        self.on_lobby: Callable[[str, list[Call]], Changes] = lambda _number, _calls: Changes()
         self._rooms_answered = False
         self._last_state: ConnectionState | None = None
         self._tick_timer = QTimer(self)
@@ -186,6 +189,7 @@ class PollLoop(QObject):
             tracks_missing=lambda: self._live.tracks_missing(selected),
             tracks_cached=lambda: self._live.tracks_cached(selected),
             rooms_pages=self._live.rooms_pages,
+            lobby_numbers=self.lobby_numbers(),
         )
 
     def _start(self, job: PollJob) -> None:
@@ -203,6 +207,9 @@ class PollLoop(QObject):
             done = lambda ts: self._on_tracks(room_sid, target, ts)  # noqa: E731
         elif job.kind is JobKind.CALL and target is not None:
             work, done = (lambda: gateway.fetch_call(target)), self._dialer.call_fetched
+        elif job.kind is JobKind.LOBBY and target is not None:
+            work = lambda: gateway.list_calls(to=target, status=CallStatus.IN_PROGRESS)  # noqa: E731
+            done = lambda calls: self.on_lobby(target, calls)  # noqa: E731
         elif job.kind is JobKind.CALLS:
             asked_at = self._mono()
             work = self._list_live_calls

@@ -22,6 +22,7 @@ from moderator.core.changes import Changes
 from moderator.core.connection import ConnectionState
 from moderator.core.credentials import Credentials
 from moderator.core.dialer import Dialer, DialRequest
+from moderator.core.dialin import DialInStore
 from moderator.core.gateway import TwilioGateway
 from moderator.core.guest_state import utcnow
 from moderator.core.guests import GuestBook
@@ -34,6 +35,7 @@ from moderator.core.poller import ROOMS_KEY, PollPlanner, PollSettings, call_key
 from moderator.core.retry import NO_RETRY
 from moderator.core.roster import RosterRow
 from moderator.core.settings import Settings
+from moderator.ui.session.dial_in import DialInDesk
 from moderator.ui.session.host_actions import HostActions
 from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
@@ -66,6 +68,7 @@ class Session(QObject):
         monotonic: Callable[[], float] = time.monotonic,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_threads: int = 4,
+        dial_in_store: DialInStore | None = None,
         parent: QObject | None = None,
     ) -> None:
         """`credentials` (or a ready twilio Client) for one account; `base_url` for the sandbox.
@@ -114,6 +117,18 @@ class Session(QObject):
             max_threads=max(1, max_threads // 2),
             parent=self,
         )
+        self._dial_in = DialInDesk(
+            self._gateway,
+            self._book,
+            self._live,
+            self._dialer,
+            dial_in_store if dial_in_store is not None else DialInStore.in_memory(),
+            apply=self._apply,
+            clock=clock,
+            parent=self,
+        )
+        self._polls.lobby_numbers = self._dial_in.lobby_numbers
+        self._polls.on_lobby = self._dial_in.listed
         self._caller_ids: list[CallerId] | None = None  # None until loaded
         self._state = "new"  # "new" → "running" → "stopped"
         for source, target in (
@@ -152,6 +167,7 @@ class Session(QObject):
         self._publisher.stop()
         self._polls.stop(wait_ms)
         self._actions.shutdown(wait_ms)
+        self._dial_in.shutdown(wait_ms)
         if self._journal is not None:
             self._journal.close()
         close = getattr(self._client.http_client, "close", None)
@@ -162,10 +178,15 @@ class Session(QObject):
         """Stop both task pools as if the app died now (tests of crash recovery)."""
         self._polls.runner.shutdown(wait_ms)
         self._actions.runner.shutdown(wait_ms)
+        self._dial_in.runner.shutdown(wait_ms)
 
     def requests_in_flight(self) -> int:
         """Background requests (polls and actions) started and not yet answered."""
-        return self._polls.runner.in_flight_count() + self._actions.runner.in_flight_count()
+        return (
+            self._polls.runner.in_flight_count()
+            + self._actions.runner.in_flight_count()
+            + self._dial_in.runner.in_flight_count()
+        )
 
     @property
     def running(self) -> bool:
@@ -176,6 +197,11 @@ class Session(QObject):
     @property
     def book(self) -> GuestBook:
         return self._book
+
+    @property
+    def dial_in(self) -> DialInDesk:
+        """Dial-in numbers and their lobby."""
+        return self._dial_in
 
     @property
     def journal(self) -> Journal | None:
