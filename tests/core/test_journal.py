@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from moderator.core.guest_state import Direction
 from moderator.core.guests import GuestBook, GuestStatus, PhoneGuest
 from moderator.core.journal import (
     _SCHEMA_V1,
@@ -109,6 +110,7 @@ def test_a_version_1_journal_is_migrated_and_keeps_its_rows(path: Path) -> None:
     raw.close()
     with Journal(path) as journal:
         assert [e.dial_id for e in journal.unfinished()] == ["old"]
+        assert journal.unfinished()[0].direction is Direction.DIALED  # all old rows were dials
         journal.record_action(T0, "RM1", "Standup", "ended-room")
         assert len(journal.actions()) == 1
     raw = sqlite3.connect(path)
@@ -116,6 +118,28 @@ def test_a_version_1_journal_is_migrated_and_keeps_its_rows(path: Path) -> None:
         assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     finally:
         raw.close()
+
+
+def test_an_admitted_caller_is_journaled_as_called_in(journal: Journal) -> None:
+    guest = PhoneGuest(
+        dial_id="in1",
+        room_sid="RM1",
+        room_name="Standup",
+        identity="phone-abc",
+        number=NUMBER,
+        masked_number="••• 2671",
+        label="",
+        caller_id="+14155550100",
+        history=((GuestStatus.DIALING, T0),),
+        dialed_at=T0,
+        direction=Direction.CALLED_IN,
+    )
+    journal.record_dial(guest)
+    (entry,) = journal.entries()
+    assert entry.direction is Direction.CALLED_IN
+    assert entry.to_guest().direction is Direction.CALLED_IN
+    (step,) = journal.timeline("in1")
+    assert "from the lobby of +14155550100" in step.detail and NUMBER not in step.detail
 
 
 def test_host_actions_are_recorded_without_numbers(journal: Journal) -> None:

@@ -17,6 +17,7 @@ from moderator.core.poller import (
     PollJob,
     PollPlanner,
     PollSettings,
+    lobby_key,
 )
 
 LATENCY_S = 0.15
@@ -177,3 +178,19 @@ def test_a_call_missing_from_the_listing_is_fetched_once() -> None:
     keys = [job.key for job in jobs]
     assert "calls:live" in keys
     assert [k for k in keys if k.startswith("call:")] == ["call:CA2"]
+
+
+def test_each_dial_in_number_is_listed_at_its_pace_within_the_budget() -> None:
+    planner = PollPlanner(PollSettings())
+    starts: dict[str, list[float]] = defaultdict(list)
+    now = 0.0
+    context = PollContext(room_sids=["RM1"], lobby_numbers=["+14155550100", "+14155550101"])
+    while now < 60.0:
+        for job in planner.plan(now, context, lambda _key: False):
+            starts[job.key].append(now)
+        now = round(now + planner.settings.tick_s, 6)
+    for number in ("+14155550100", "+14155550101"):
+        times = starts[lobby_key(number)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert gaps and max(gaps) <= planner.settings.lobby_interval_s + 0.2 + 1e-6
+    assert planner.reads_started <= 60.0 * planner.settings.max_reads_per_s + planner.settings.burst

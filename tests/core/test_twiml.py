@@ -18,7 +18,9 @@ from moderator.core.twiml import (
     DEFAULT_FAREWELL,
     MAX_TWIML_CHARS,
     TwimlError,
+    decline_twiml,
     indented_for_reading,
+    lobby_twiml,
     room_twiml,
     twiml_length_problem,
 )
@@ -157,3 +159,30 @@ def test_indented_preview_keeps_names_exact(room_name: str, identity: str) -> No
     pretty = indented_for_reading(room_twiml(room_name, identity))
     assert pretty.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <Connect>')
     assert_shape(pretty.split("\n", 1)[1], room_name, identity, DEFAULT_FAREWELL)
+
+
+def test_lobby_twiml_greets_holds_for_the_minutes_and_says_goodbye() -> None:
+    root = ET.fromstring(lobby_twiml("Welcome & hello", hold_minutes=12, goodbye="Bye <now>"))
+    verbs = [child.tag for child in root]
+    assert verbs[0] == "Say" and root[0].text == "Welcome & hello"
+    assert verbs.count("Pause") == 12
+    assert sum(int(p.get("length", "0")) for p in root.iter("Pause")) == 12 * 60
+    assert verbs.count("Say") == 2 + 2  # greeting, reminders at 5 and 10 min, goodbye
+    assert verbs[-2:] == ["Say", "Hangup"] and root[-2].text == "Bye <now>"
+
+
+@pytest.mark.parametrize("minutes", [0, 61])
+def test_lobby_hold_time_is_bounded(minutes: int) -> None:
+    with pytest.raises(TwimlError, match="1 to 60 minutes"):
+        lobby_twiml(hold_minutes=minutes)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 501, "bad \x00 char"])
+def test_lobby_texts_are_validated(text: str) -> None:
+    with pytest.raises(TwimlError):
+        lobby_twiml(text)
+
+
+def test_decline_says_then_hangs_up() -> None:
+    root = ET.fromstring(decline_twiml())
+    assert [child.tag for child in root] == ["Say", "Hangup"]
