@@ -230,6 +230,7 @@ def set_up(
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
     build_timeout_s: float = BUILD_TIMEOUT_S,
+    build_poll_s: float = BUILD_POLL_S,
 ) -> DialIn:
     """Run every step (blocking: call from a worker); returns the dial-in now in force.
 
@@ -272,7 +273,9 @@ def set_up(
             current = gateway.fetch_build(service, environment.build_sid)
             others = [sid for sid, other_path in current.asset_versions if other_path != path]
         build = gateway.create_build(service, [*others, version])
-        _wait_for_build(gateway, service, build.sid, sleep, monotonic, build_timeout_s)
+        _wait_for_build(
+            gateway, service, build.sid, sleep, monotonic, build_timeout_s, build_poll_s
+        )
         begin(SetupStep.DEPLOY)
         gateway.deploy(service, environment.sid, build.sid)
         begin(SetupStep.NUMBER)
@@ -324,6 +327,7 @@ def _wait_for_build(
     sleep: Callable[[float], None],
     monotonic: Callable[[], float],
     timeout_s: float,
+    poll_s: float,
 ) -> None:
     deadline = monotonic() + timeout_s
     while True:
@@ -343,7 +347,7 @@ def _wait_for_build(
                 kind=ErrorKind.TIMEOUT,
                 retryable=True,
             )
-        sleep(BUILD_POLL_S)
+        sleep(poll_s)
 
 
 def tear_down(gateway: DialInGateway, dial_in: DialIn) -> str:

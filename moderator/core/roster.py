@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from moderator.core.guest_state import GuestStatus, PhoneGuest
+from moderator.core.guest_state import Direction, GuestStatus, PhoneGuest
 from moderator.core.guest_text import roster_name, status_text
 from moderator.core.models import Participant, PublishedTrack
 
@@ -49,6 +49,8 @@ class RosterRow:
     tracks: tuple[PublishedTrack, ...] = ()
     # The latest status change, for the UI's "sort by activity" and for tooltips.
     status_since: datetime | None = None
+    #: A caller admitted from a dial-in lobby (a phone guest the app did not dial).
+    called_in: bool = False
 
 
 def _has(tracks: Sequence[PublishedTrack], kind: str) -> bool:
@@ -99,6 +101,7 @@ def _phone_row(guest: PhoneGuest, participant: Participant | None, now: datetime
         can_redial=guest.status.can_redial and guest.number is not None,
         tracks=tracks,
         status_since=guest.history[-1][1] if guest.history else guest.dialed_at,
+        called_in=guest.direction is Direction.CALLED_IN,
     )
 
 

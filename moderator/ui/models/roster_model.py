@@ -158,7 +158,7 @@ class RosterModel(KeyedTableModel[RosterRow]):
 
     def _spoken(self, row: RosterRow, column: int) -> str | None:
         if column == RosterColumn.KIND:
-            return _KIND_TEXT[row.kind]
+            return f"{_KIND_TEXT[row.kind]} (called in)" if row.called_in else _KIND_TEXT[row.kind]
         if column == RosterColumn.NAME:
             return f"Name {self._name(row)}"
         if column == RosterColumn.IDENTITY:

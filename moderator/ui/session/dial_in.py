@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from moderator.core.changes import Changes, ErrorTopic, Report
 from moderator.core.dialer import Dialer, local_error
 from moderator.core.dialin import (
+    BUILD_POLL_S,
     DialIn,
     DialInRequest,
     DialInStore,
@@ -80,6 +81,8 @@ class DialInDesk(QObject):
         self._lobby = Lobby(clock)
         self._lobby.configure(store.all())
         self.runner = TaskRunner(self, max_threads=2)
+        #: How often a setup asks whether Twilio's build is done (tests make it short).
+        self.build_poll_s = BUILD_POLL_S
 
     def shutdown(self, wait_ms: int) -> None:
         self.runner.shutdown(wait_ms)
@@ -124,6 +127,7 @@ class DialInDesk(QObject):
             return False
         known = self._store.get(request.number.sid)
         gateway, store, progress = self._gateway, self._store, self.setupProgress
+        poll_s = self.build_poll_s
 
         def work() -> DialIn | SetupFailed:
             try:
@@ -134,6 +138,7 @@ class DialInDesk(QObject):
                     record=store.put,
                     forget=store.remove,
                     progress=progress.emit,
+                    build_poll_s=poll_s,
                 )
             except SetupFailed as failure:
                 return failure
