@@ -32,6 +32,7 @@ FAST_POLLING = PollSettings(
     settled_call_interval_s=0.3,
     guest_room_interval_s=0.3,
     other_rooms_interval_s=0.5,
+    lobby_interval_s=0.3,
     counts_per_s=20.0,
     max_reads_per_s=60.0,
     burst=30.0,

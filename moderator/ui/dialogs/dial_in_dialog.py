@@ -173,6 +173,7 @@ class DialInDialog(QDialog):
         desk.setupFinished.connect(self._finished)
         desk.dialInsChanged.connect(lambda _dial_ins: self._number_changed())
         self._busy = False
+        self._starting = False
         self._update()
         desk.load_numbers()
 
@@ -218,12 +219,14 @@ class DialInDialog(QDialog):
             self.message.setText(request)
             return
         self._busy = True
+        self._starting = True
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.message.setText("Setting up…")
         self._update()
         if not self._desk.start(request):
             self._busy = False
+            self._starting = False
             self._update()
 
     @Slot()
@@ -267,6 +270,11 @@ class DialInDialog(QDialog):
 
     @Slot(bool, str)
     def _finished(self, ok: bool, text: str) -> None:
+        starting = self._starting
+        self._starting = False
+        if ok and starting:  # dial-in is on: the Lobby pane and the event log say so
+            self.accept()
+            return
         self._busy = False
         self.progress.setValue(len(SetupStep) if ok else self.progress.value())
         self.progress.setVisible(ok and self.progress.isVisible())
