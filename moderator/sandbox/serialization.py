@@ -16,6 +16,7 @@ import phonenumbers
 
 from moderator.sandbox.paging import PageSlice
 from moderator.sandbox.world import Call, OwnedNumber, Participant, Room, Track, World
+from moderator.sandbox.world.numbers import NumberVoice
 
 __all__ = [
     "API_2010",
@@ -270,8 +271,11 @@ def account_json(world: World, auth_token: str) -> JsonObject:
     }
 
 
-def incoming_number_json(number: OwnedNumber, account_sid: str) -> JsonObject:
-    """api.v2010.account.incoming_phone_number (voice-capable, no webhooks configured)."""
+def incoming_number_json(
+    number: OwnedNumber, account_sid: str, voice: NumberVoice | None = None
+) -> JsonObject:
+    """api.v2010.account.incoming_phone_number (voice-capable) with its voice configuration."""
+    voice = voice or NumberVoice(number.friendly_name, updated_at=number.created_at)
     return {
         "account_sid": account_sid,
         "address_sid": None,
@@ -280,8 +284,8 @@ def incoming_number_json(number: OwnedNumber, account_sid: str) -> JsonObject:
         "beta": False,
         "capabilities": {"voice": True, "sms": True, "mms": False, "fax": False},
         "date_created": rfc2822(number.created_at),
-        "date_updated": rfc2822(number.created_at),
-        "friendly_name": number.friendly_name,
+        "date_updated": rfc2822(voice.updated_at),
+        "friendly_name": voice.friendly_name,
         "identity_sid": None,
         "phone_number": number.phone_number,
         "origin": "twilio",
@@ -291,17 +295,17 @@ def incoming_number_json(number: OwnedNumber, account_sid: str) -> JsonObject:
         "sms_fallback_url": "",
         "sms_method": "POST",
         "sms_url": "",
-        "status_callback": "",
-        "status_callback_method": "POST",
-        "trunk_sid": None,
+        "status_callback": voice.status_callback or "",
+        "status_callback_method": voice.status_callback_method,
+        "trunk_sid": voice.trunk_sid,
         "uri": f"{API_2010}/Accounts/{account_sid}/IncomingPhoneNumbers/{number.sid}.json",
         "voice_receive_mode": "voice",
-        "voice_application_sid": None,
+        "voice_application_sid": voice.voice_application_sid,
         "voice_caller_id_lookup": False,
-        "voice_fallback_method": "POST",
-        "voice_fallback_url": None,
-        "voice_method": "POST",
-        "voice_url": None,
+        "voice_fallback_method": voice.voice_fallback_method,
+        "voice_fallback_url": voice.voice_fallback_url,
+        "voice_method": voice.voice_method,
+        "voice_url": voice.voice_url,
         "emergency_status": "Inactive",
         "emergency_address_sid": None,
         "emergency_address_status": "unregistered",

@@ -78,6 +78,13 @@ class World:
         self.participant = video.participant
         self.participant_for_call = video.participant_for_call
 
+        # Numbers: incoming numbers' voice configuration (REST operations and test API).
+        self.find_incoming_number = numbers.find_incoming_number
+        self.update_incoming_number = numbers.update_incoming_number
+        self.number_voice = numbers.number_voice
+        self.set_number_voice = numbers.set_number_voice
+        self.create_application = numbers.create_application
+
         # Voice: calls and their lifecycle.
         self.create_call = voice.create_call
         self.find_call = voice.find_call
