@@ -1,7 +1,9 @@
 """The WSGI application: Werkzeug routes for Twilio's Video v1 and Api 2010 paths.
 
-Each request goes: receipt time → latency → auth → rate limit → injected 500 → route → world
-(under its lock) → JSON, possibly cut short by the malformed-body fault → request log. The routes
+Each request goes: receipt time → latency → auth (not for served `/twil.io/` assets, which are
+public) → rate limit → injected 500 → route failure (`Controls.fail_route`) → route → world
+(under its lock) → JSON, possibly cut short by the malformed-body fault → request log. A handler
+may answer a ready Response instead of JSON (204 No Content, a served asset's bytes). The routes
 and their handlers live in `moderator.sandbox.routes`, one module per resource family; this module
 is the pipeline they share.
 """
@@ -24,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 from moderator.sandbox.controls import Controls
 from moderator.sandbox.errors import ApiError, error_body
 from moderator.sandbox.request_log import RequestLog, RequestRecord
-from moderator.sandbox.routes import calls, numbers, rooms
+from moderator.sandbox.routes import calls, numbers, rooms, serverless
 from moderator.sandbox.routes.common import Handlers, JsonObject
 from moderator.sandbox.world import World
 
@@ -35,7 +37,7 @@ __all__ = ["AcceptedCredentials", "SandboxApp"]
 
 log = logging.getLogger(__name__)
 
-URL_MAP = Map([*numbers.RULES, *calls.RULES, *rooms.RULES], strict_slashes=False)
+URL_MAP = Map([*numbers.RULES, *calls.RULES, *rooms.RULES, *serverless.RULES], strict_slashes=False)
 
 
 @dataclass(frozen=True, repr=False)
@@ -79,6 +81,7 @@ class SandboxApp:
             **numbers.NumberRoutes(world, credentials.auth_token).handlers(),
             **calls.CallRoutes(world).handlers(),
             **rooms.RoomRoutes(world).handlers(),
+            **serverless.ServerlessRoutes(world).handlers(),
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -104,7 +107,8 @@ class SandboxApp:
         latency = self.controls.latency_for(request.method, request.path)
         if latency > 0:
             time.sleep(latency / 1000.0)
-        if not self._authenticated(request):
+        public = request.path.startswith(serverless.PUBLIC_PREFIX)
+        if not public and not self._authenticated(request):
             return self._json(401, error_body(401, 20003, "Authenticate"))
         retry_after = self.controls.admit()
         if retry_after is not None:
@@ -113,8 +117,17 @@ class SandboxApp:
             return response
         if self.controls.draw_fault():
             return self._json(500, error_body(500, 20500, "Internal Server Error"))
+        failure = self.controls.route_failure(request.method, request.path)
+        if failure is not None:
+            response = self._json(failure.status, failure.body())
+            if failure.status == 429:
+                response.headers["Retry-After"] = "1"
+            return response
         try:
-            status, body = self._dispatch(request)
+            answer = self._dispatch(request)
+            if isinstance(answer, Response):
+                return self._tagged(answer)
+            status, body = answer
         except ApiError as exc:
             status, body = exc.status, exc.body()
         except Exception:  # a sandbox bug must still look like Twilio, not an HTML page
@@ -133,7 +146,7 @@ class SandboxApp:
             return False
         return self.credentials.accepts(auth.username or "", auth.password or "")
 
-    def _dispatch(self, request: Request) -> tuple[int, JsonObject]:
+    def _dispatch(self, request: Request) -> tuple[int, JsonObject] | Response:
         adapter = URL_MAP.bind_to_environ(request.environ)
         try:
             endpoint, matched = adapter.match()
@@ -151,10 +164,15 @@ class SandboxApp:
         return self._handlers[(str(endpoint), method)](request, **args)
 
     @staticmethod
-    def _text(status: int, text: str) -> Response:
-        response = Response(text, status=status, content_type="application/json; charset=utf-8")
+    def _tagged(response: Response) -> Response:
         response.headers["Twilio-Request-Id"] = "RQ" + uuid.uuid4().hex
         return response
+
+    @classmethod
+    def _text(cls, status: int, text: str) -> Response:
+        return cls._tagged(
+            Response(text, status=status, content_type="application/json; charset=utf-8")
+        )
 
     def _json(self, status: int, body: JsonObject) -> Response:
         return self._text(status, json.dumps(body))

@@ -1,4 +1,5 @@
-"""Runtime-mutable faults: latency, 500s, 429s, malformed bodies and revoked credentials.
+"""Runtime-mutable faults: latency, 500s, 429s, malformed bodies, revoked credentials, and one
+route failing with a chosen status once, N times or always.
 
 Tests and benchmarks flip these while the app runs, so every knob is read and written under a
 lock, and the random draws come from one seeded generator so a run repeats.
@@ -11,10 +12,55 @@ import random
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
-__all__ = ["Controls"]
+from moderator.sandbox.errors import error_body
+
+__all__ = ["Controls", "RouteFailure"]
 
 RATE_WINDOW_S = 1.0
+
+
+# Twilio's generic codes for the statuses a test is likely to inject.
+_DEFAULT_CODES = {400: 20001, 401: 20003, 403: 20403, 404: 20404, 409: 20409, 429: 20429}
+_REASONS = {
+    400: "Bad Request",
+    401: "Authenticate",
+    403: "Forbidden",
+    404: "The requested resource was not found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+@dataclass(frozen=True)
+class RouteFailure:
+    """What a failing route answers: Twilio's error body with this status and code."""
+
+    status: int
+    code: int
+    message: str
+
+    def body(self) -> dict[str, object]:
+        """The legacy Twilio error JSON."""
+        return error_body(self.status, self.code, self.message)
+
+
+@dataclass
+class _FailingRoute:
+    failure: RouteFailure
+    remaining: int | None  # None = always
+
+
+def _route_matches(path: str, pattern: str) -> bool:
+    """A path suffix ("/Builds"), or a glob on the whole path when it has * or ?."""
+    if any(c in pattern for c in "*?["):
+        return fnmatchcase(path, pattern)
+    return path.endswith(pattern)
 
 
 def _share(name: str, value: float) -> float:
@@ -44,6 +90,7 @@ class Controls:
         self._rate_limit: float | None = None
         self._malformed_rate = 0.0
         self._route_latency: dict[tuple[str, str], float] = {}
+        self._failing_routes: dict[tuple[str, str], _FailingRoute] = {}
         self.latency_ms = latency_ms
         self.fault_rate = fault_rate
         self.rate_limit = rate_limit
@@ -87,6 +134,55 @@ class Controls:
                 if route_method == method and path.endswith(suffix)
             )
             return self._latency_ms + extra
+
+    def fail_route(
+        self,
+        method: str,
+        path_pattern: str,
+        status: int = 500,
+        *,
+        code: int | None = None,
+        message: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer requests of `method` on one route with `status` and Twilio's error body.
+
+        `path_pattern` is a path suffix like route latency's ("/Builds", "/Calls.json") or a glob
+        on the whole path ("/serverless/v1/Services/*/Environments"); `times` is how many
+        matching requests fail (1 = once, the default; None = always, until cleared). `code`
+        defaults to Twilio's generic one for the status (500 → 20500, 404 → 20404…). The
+        request is answered without reaching the world: nothing changes.
+        """
+        if not 400 <= status <= 599:
+            raise ValueError(f"a failure status is 4xx or 5xx; got {status}")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for always)")
+        failure = RouteFailure(
+            status,
+            code if code is not None else _DEFAULT_CODES.get(status, 20000 + status),
+            message or _REASONS.get(status, "Error"),
+        )
+        with self._lock:
+            self._failing_routes[(method.upper(), path_pattern)] = _FailingRoute(failure, times)
+
+    def clear_route_failure(self, method: str, path_pattern: str) -> None:
+        """Stop failing one route set up with `fail_route`."""
+        with self._lock:
+            self._failing_routes.pop((method.upper(), path_pattern), None)
+
+    def route_failure(self, method: str, path: str) -> RouteFailure | None:
+        """The failure this request gets, if a failing route matches (counting it down)."""
+        method = method.upper()
+        with self._lock:
+            for key, entry in self._failing_routes.items():
+                route_method, pattern = key
+                if route_method == method and _route_matches(path, pattern):
+                    if entry.remaining is not None:
+                        entry.remaining -= 1
+                        if entry.remaining <= 0:
+                            del self._failing_routes[key]
+                    return entry.failure
+            return None
 
     @property
     def fault_rate(self) -> float:
@@ -148,6 +244,7 @@ class Controls:
         self.rate_limit = None
         with self._lock:
             self._route_latency.clear()
+            self._failing_routes.clear()
         self.restore_credentials()
 
     def draw_fault(self) -> bool:

@@ -16,24 +16,42 @@ import phonenumbers
 
 from moderator.sandbox.paging import PageSlice
 from moderator.sandbox.world import Call, OwnedNumber, Participant, Room, Track, World
+from moderator.sandbox.world.numbers import NumberVoice
+from moderator.sandbox.world.serverless import (
+    Asset,
+    AssetVersion,
+    Build,
+    Deployment,
+    Environment,
+    Service,
+)
 
 __all__ = [
     "API_2010",
+    "SERVERLESS_BASE",
     "VIDEO_BASE",
     "account_json",
     "api_list_json",
+    "asset_json",
+    "asset_version_json",
+    "build_json",
+    "build_status_json",
     "call_json",
     "caller_id_json",
+    "deployment_json",
+    "environment_json",
     "incoming_number_json",
     "iso8601",
     "participant_json",
     "rfc2822",
     "room_json",
+    "service_json",
     "track_json",
     "video_list_json",
 ]
 
 VIDEO_BASE = "https://video.twilio.com"
+SERVERLESS_BASE = "https://serverless.twilio.com"
 API_2010 = "/2010-04-01"
 JsonObject = dict[str, Any]
 
@@ -154,11 +172,17 @@ def _page_query(filters: Mapping[str, str], page: int, size: int, token: str | N
 
 
 def video_list_json(
-    key: str, records: list[JsonObject], page: PageSlice[Any], path: str, filters: Mapping[str, str]
+    key: str,
+    records: list[JsonObject],
+    page: PageSlice[Any],
+    path: str,
+    filters: Mapping[str, str],
+    host: str = VIDEO_BASE,
 ) -> JsonObject:
-    """A Video list page: records under `key` and a `meta` with absolute page URLs."""
+    """A v1-style list page (Video, Serverless…): records under `key` and a `meta` with
+    absolute page URLs on the product's real host."""
     request = page.request
-    base = f"{VIDEO_BASE}{path}?"
+    base = f"{host}{path}?"
 
     def url(page_number: int, token: str | None) -> str:
         return base + _page_query(filters, page_number, request.page_size, token)
@@ -203,7 +227,7 @@ def call_json(call: Call, account_sid: str) -> JsonObject:
         "duration": None if duration is None else str(duration),
         "price": None,
         "price_unit": "USD",
-        "direction": "outbound-api",
+        "direction": call.direction,
         "answered_by": None,
         "api_version": "2010-04-01",
         "forwarded_from": None,
@@ -270,8 +294,11 @@ def account_json(world: World, auth_token: str) -> JsonObject:
     }
 
 
-def incoming_number_json(number: OwnedNumber, account_sid: str) -> JsonObject:
-    """api.v2010.account.incoming_phone_number (voice-capable, no webhooks configured)."""
+def incoming_number_json(
+    number: OwnedNumber, account_sid: str, voice: NumberVoice | None = None
+) -> JsonObject:
+    """api.v2010.account.incoming_phone_number (voice-capable) with its voice configuration."""
+    voice = voice or NumberVoice(number.friendly_name, updated_at=number.created_at)
     return {
         "account_sid": account_sid,
         "address_sid": None,
@@ -280,8 +307,8 @@ def incoming_number_json(number: OwnedNumber, account_sid: str) -> JsonObject:
         "beta": False,
         "capabilities": {"voice": True, "sms": True, "mms": False, "fax": False},
         "date_created": rfc2822(number.created_at),
-        "date_updated": rfc2822(number.created_at),
-        "friendly_name": number.friendly_name,
+        "date_updated": rfc2822(voice.updated_at),
+        "friendly_name": voice.friendly_name,
         "identity_sid": None,
         "phone_number": number.phone_number,
         "origin": "twilio",
@@ -291,17 +318,17 @@ def incoming_number_json(number: OwnedNumber, account_sid: str) -> JsonObject:
         "sms_fallback_url": "",
         "sms_method": "POST",
         "sms_url": "",
-        "status_callback": "",
-        "status_callback_method": "POST",
-        "trunk_sid": None,
+        "status_callback": voice.status_callback or "",
+        "status_callback_method": voice.status_callback_method,
+        "trunk_sid": voice.trunk_sid,
         "uri": f"{API_2010}/Accounts/{account_sid}/IncomingPhoneNumbers/{number.sid}.json",
         "voice_receive_mode": "voice",
-        "voice_application_sid": None,
+        "voice_application_sid": voice.voice_application_sid,
         "voice_caller_id_lookup": False,
-        "voice_fallback_method": "POST",
-        "voice_fallback_url": None,
-        "voice_method": "POST",
-        "voice_url": None,
+        "voice_fallback_method": voice.voice_fallback_method,
+        "voice_fallback_url": voice.voice_fallback_url,
+        "voice_method": voice.voice_method,
+        "voice_url": voice.voice_url,
         "emergency_status": "Inactive",
         "emergency_address_sid": None,
         "emergency_address_status": "unregistered",
@@ -346,4 +373,147 @@ def api_list_json(
         ),
         "start": start,
         "uri": uri(request.page, request.token),
+    }
+
+
+# ---------------------------------------------------------------------- Serverless v1
+
+
+def _service_url(service_sid: str) -> str:
+    return f"{SERVERLESS_BASE}/v1/Services/{service_sid}"
+
+
+def service_json(service: Service, account_sid: str) -> JsonObject:
+    """serverless.v1.service."""
+    url = _service_url(service.sid)
+    return {
+        "sid": service.sid,
+        "account_sid": account_sid,
+        "friendly_name": service.friendly_name,
+        "unique_name": service.unique_name,
+        "include_credentials": service.include_credentials,
+        "ui_editable": service.ui_editable,
+        "domain_base": service.domain_base,
+        "date_created": iso8601(service.created_at),
+        "date_updated": iso8601(service.updated_at),
+        "url": url,
+        "links": {
+            "functions": f"{url}/Functions",
+            "assets": f"{url}/Assets",
+            "environments": f"{url}/Environments",
+            "builds": f"{url}/Builds",
+        },
+    }
+
+
+def environment_json(environment: Environment, account_sid: str) -> JsonObject:
+    """serverless.v1.service.environment."""
+    url = f"{_service_url(environment.service_sid)}/Environments/{environment.sid}"
+    return {
+        "sid": environment.sid,
+        "account_sid": account_sid,
+        "service_sid": environment.service_sid,
+        "build_sid": environment.build_sid,
+        "unique_name": environment.unique_name,
+        "domain_suffix": environment.domain_suffix,
+        "domain_name": environment.domain_name,
+        "date_created": iso8601(environment.created_at),
+        "date_updated": iso8601(environment.updated_at),
+        "url": url,
+        "links": {
+            "variables": f"{url}/Variables",
+            "deployments": f"{url}/Deployments",
+            "logs": f"{url}/Logs",
+        },
+    }
+
+
+def asset_json(asset: Asset, account_sid: str) -> JsonObject:
+    """serverless.v1.service.asset."""
+    url = f"{_service_url(asset.service_sid)}/Assets/{asset.sid}"
+    return {
+        "sid": asset.sid,
+        "account_sid": account_sid,
+        "service_sid": asset.service_sid,
+        "friendly_name": asset.friendly_name,
+        "date_created": iso8601(asset.created_at),
+        "date_updated": iso8601(asset.updated_at),
+        "url": url,
+        "links": {"asset_versions": f"{url}/Versions"},
+    }
+
+
+def asset_version_json(version: AssetVersion, account_sid: str) -> JsonObject:
+    """serverless.v1.service.asset.asset_version (never the content: Twilio has no field)."""
+    return {
+        "sid": version.sid,
+        "account_sid": account_sid,
+        "service_sid": version.service_sid,
+        "asset_sid": version.asset_sid,
+        "path": version.path,
+        "visibility": version.visibility,
+        "date_created": iso8601(version.created_at),
+        "url": (
+            f"{_service_url(version.service_sid)}/Assets/{version.asset_sid}/Versions/{version.sid}"
+        ),
+    }
+
+
+def _version_summary(version: AssetVersion, account_sid: str) -> JsonObject:
+    """How a build lists an asset version (Twilio's build example shows these fields)."""
+    return {
+        "sid": version.sid,
+        "account_sid": account_sid,
+        "service_sid": version.service_sid,
+        "asset_sid": version.asset_sid,
+        "date_created": iso8601(version.created_at),
+        "path": version.path,
+        "visibility": version.visibility,
+    }
+
+
+def build_json(build: Build, account_sid: str) -> JsonObject:
+    """serverless.v1.service.build."""
+    url = f"{_service_url(build.service_sid)}/Builds/{build.sid}"
+    return {
+        "sid": build.sid,
+        "account_sid": account_sid,
+        "service_sid": build.service_sid,
+        "status": build.status,
+        "asset_versions": [_version_summary(v, account_sid) for v in build.assets],
+        "function_versions": [],
+        "dependencies": [dict(d) for d in build.dependencies],
+        "runtime": build.runtime,
+        "date_created": iso8601(build.created_at),
+        "date_updated": iso8601(build.updated_at),
+        "url": url,
+        "links": {"build_status": f"{url}/Status"},
+    }
+
+
+def build_status_json(build: Build, account_sid: str) -> JsonObject:
+    """serverless.v1.service.build.build_status."""
+    return {
+        "sid": build.sid,
+        "account_sid": account_sid,
+        "service_sid": build.service_sid,
+        "status": build.status,
+        "url": f"{_service_url(build.service_sid)}/Builds/{build.sid}/Status",
+    }
+
+
+def deployment_json(deployment: Deployment, account_sid: str) -> JsonObject:
+    """serverless.v1.service.environment.deployment."""
+    return {
+        "sid": deployment.sid,
+        "account_sid": account_sid,
+        "service_sid": deployment.service_sid,
+        "environment_sid": deployment.environment_sid,
+        "build_sid": deployment.build_sid,
+        "date_created": iso8601(deployment.created_at),
+        "date_updated": iso8601(deployment.created_at),
+        "url": (
+            f"{_service_url(deployment.service_sid)}/Environments/{deployment.environment_sid}"
+            f"/Deployments/{deployment.sid}"
+        ),
     }

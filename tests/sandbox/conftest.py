@@ -22,7 +22,10 @@ CALLEE = "+14155552671"
 
 
 class SandboxHttpClient(TwilioHttpClient):
-    """Test-local stand-in for the app's client: any https://*.twilio.com goes to the sandbox."""
+    """Test-local stand-in for the app's client, with the lead's URL scheme: api.twilio.com and
+    video[.region].twilio.com keep their path; any other https://{product}[.…].twilio.com/{path}
+    goes to {base}/{product}/{path}; https://{sub}.twil.io/{path} to {base}/twil.io/{sub}/{path}.
+    """
 
     def __init__(self, base_url: str) -> None:
         super().__init__(timeout=10)
@@ -30,10 +33,16 @@ class SandboxHttpClient(TwilioHttpClient):
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         parts = urlsplit(url)
-        if (parts.hostname or "").endswith(".twilio.com"):
-            url = urlunsplit(
-                (self.sandbox.scheme, self.sandbox.netloc, parts.path, parts.query, "")
-            )
+        host = parts.hostname or ""
+        path = None
+        if host == "api.twilio.com" or (host.startswith("video.") and host.endswith(".twilio.com")):
+            path = parts.path
+        elif host.endswith(".twilio.com"):
+            path = f"/{host.split('.', 1)[0]}{parts.path}"
+        elif host.endswith(".twil.io"):
+            path = f"/twil.io/{host[: -len('.twil.io')]}{parts.path}"
+        if path is not None:
+            url = urlunsplit((self.sandbox.scheme, self.sandbox.netloc, path, parts.query, ""))
         return super().request(method, url, *args, **kwargs)
 
 

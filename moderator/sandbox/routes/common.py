@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from moderator.sandbox.errors import ApiError
 from moderator.sandbox.paging import PAGING_PARAMETERS
@@ -21,8 +21,9 @@ __all__ = [
 ]
 
 JsonObject = dict[str, Any]
-Handler = Callable[..., tuple[int, JsonObject]]
-"""Takes the request and the URL's arguments (account removed); returns (status, body)."""
+Handler = Callable[..., tuple[int, JsonObject] | Response]
+"""Takes the request and the URL's arguments (account removed); returns (status, JSON body),
+or a ready Response for what is not JSON (204 No Content, a served twil.io asset)."""
 Handlers = dict[tuple[str, str], Handler]
 """(endpoint, method) → handler; HEAD is served by the GET handler."""
 

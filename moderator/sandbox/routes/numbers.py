@@ -27,6 +27,11 @@ RULES = [
         methods=["GET"],
     ),
     Rule(
+        "/2010-04-01/Accounts/<account>/IncomingPhoneNumbers/<sid>.json",
+        endpoint="incoming_number",
+        methods=["GET", "POST"],
+    ),
+    Rule(
         "/2010-04-01/Accounts/<account>/OutgoingCallerIds.json",
         endpoint="caller_ids",
         methods=["GET"],
@@ -46,6 +51,8 @@ class NumberRoutes:
         return {
             ("account", "GET"): self._fetch_account,
             ("incoming_numbers", "GET"): self._list_incoming_numbers,
+            ("incoming_number", "GET"): self._fetch_incoming_number,
+            ("incoming_number", "POST"): self._update_incoming_number,
             ("caller_ids", "GET"): self._list_caller_ids,
         }
 
@@ -53,12 +60,22 @@ class NumberRoutes:
         with self.world.locked():
             return 200, account_json(self.world, self._auth_token)
 
+    def _fetch_incoming_number(self, request: Request, sid: str) -> tuple[int, JsonObject]:
+        number, voice = self.world.find_incoming_number(sid)
+        return 200, incoming_number_json(number, self.world.account_sid, voice)
+
+    def _update_incoming_number(self, request: Request, sid: str) -> tuple[int, JsonObject]:
+        number, voice = self.world.update_incoming_number(sid, request.form.to_dict())
+        return 200, incoming_number_json(number, self.world.account_sid, voice)
+
     def _list_incoming_numbers(self, request: Request) -> tuple[int, JsonObject]:
         wanted = request.args.get("PhoneNumber")
+        with self.world.locked():
+            voices = {n.sid: self.world.number_voice(n.sid) for n in self.world.incoming_numbers}
         return self._list_owned_numbers(
             request,
             [n for n in self.world.incoming_numbers if wanted is None or wanted in n.phone_number],
-            incoming_number_json,
+            lambda number, account: incoming_number_json(number, account, voices[number.sid]),
             "incoming_phone_numbers",
             "IncomingPhoneNumbers.json",
         )

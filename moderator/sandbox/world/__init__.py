@@ -11,16 +11,20 @@ participants, tracks), `call_rules` and `calls` (call validation and lifecycle),
 
 from moderator.sandbox.world.call_rules import callee_behaviour
 from moderator.sandbox.world.facade import World
+from moderator.sandbox.world.numbers import Application, NumberVoice, VoiceRoute
 from moderator.sandbox.world.records import Call, OwnedNumber, Participant, Room, Track
 from moderator.sandbox.world.rooms import MAX_PHONE_PARTICIPANTS
 
 __all__ = [
     "MAX_PHONE_PARTICIPANTS",
+    "Application",
     "Call",
+    "NumberVoice",
     "OwnedNumber",
     "Participant",
     "Room",
     "Track",
+    "VoiceRoute",
     "World",
     "callee_behaviour",
 ]

@@ -2,7 +2,8 @@
 
 Each family lives in its own module and shares one `WorldState` (lock, clock, SIDs, creation
 order, scheduler): `Numbers` (the account, incoming numbers, caller IDs), `Rooms` (rooms,
-participants, published tracks) and `Calls` (calls and their TwiML lifecycle). A new resource
+participants, published tracks), `Calls` (calls and their TwiML lifecycle) and `Serverless`
+(services, environments, assets, builds, deployments, served twil.io assets). A new resource
 family is a new module with a class taking the state, constructed and exposed here.
 
 The world's methods are the families' own bound methods, so REST handlers and tests keep calling
@@ -19,6 +20,7 @@ from moderator.sandbox.world.calls import Calls
 from moderator.sandbox.world.numbers import Numbers
 from moderator.sandbox.world.records import OwnedNumber
 from moderator.sandbox.world.rooms import Rooms
+from moderator.sandbox.world.serverless import Serverless
 from moderator.sandbox.world.state import WorldState
 
 __all__ = ["World"]
@@ -58,6 +60,7 @@ class World:
             state, video, numbers, ring_after_s=ring_after_s, answer_after_s=answer_after_s
         )
         video.phone_left = voice.participant_left
+        self.serverless = serverless = Serverless(state)
 
         # Video: rooms, participants, published tracks (REST operations and test API).
         self.create_room = video.create_room
@@ -77,6 +80,17 @@ class World:
         self.participants = video.participants
         self.participant = video.participant
         self.participant_for_call = video.participant_for_call
+
+        # Numbers: incoming numbers' voice configuration (REST operations and test API).
+        self.find_incoming_number = numbers.find_incoming_number
+        self.update_incoming_number = numbers.update_incoming_number
+        self.number_voice = numbers.number_voice
+        self.set_number_voice = numbers.set_number_voice
+        self.create_application = numbers.create_application
+
+        # Serverless: the control that makes the next build fail, and what is deployed.
+        self.fail_next_build = serverless.fail_next_build
+        self.deployed_urls = serverless.deployed_urls
 
         # Voice: calls and their lifecycle.
         self.create_call = voice.create_call
