@@ -88,7 +88,10 @@ class SandboxApp:
         wall_time, perf_time = time.time(), time.perf_counter()
         request = Request(environ)
         self.request_log.arrived(request.method, request.path)
-        response = self._respond(request)
+        try:
+            response = self._respond(request)
+        finally:
+            request.close()  # uploaded files (Serverless asset versions) are temporary files
         self.request_log.append(
             RequestRecord(
                 method=request.method,
