@@ -27,7 +27,7 @@ from moderator.core.errors import ErrorKind, TwilioError
 from moderator.core.guest_state import utcnow
 from moderator.core.identity import validate_room_name
 from moderator.core.models import IncomingNumber, VoiceConfig
-from moderator.core.phone import is_e164
+from moderator.core.phone import format_international, is_e164
 from moderator.core.twiml import MAX_HOLD_MINUTES, TwimlError, lobby_twiml
 
 __all__ = [
@@ -359,11 +359,14 @@ def tear_down(gateway: DialInGateway, dial_in: DialIn) -> str:
     number = gateway.fetch_number(dial_in.number_sid)
     if number.voice.voice_url != dial_in.voice_url:
         return (
-            f"Dial-in on {dial_in.phone_number} stopped; its voice settings had been changed "
-            "elsewhere since, so they were left as they are."
+            f"Dial-in on {format_international(dial_in.phone_number)} stopped; its voice "
+            "settings had been changed elsewhere since, so they were left as they are."
         )
     gateway.update_voice(dial_in.number_sid, dial_in.previous)
-    return f"Dial-in on {dial_in.phone_number} stopped; the number answers as it did before."
+    return (
+        f"Dial-in on {format_international(dial_in.phone_number)} stopped; the number answers "
+        "as it did before."
+    )
 
 
 _SCHEMA = """

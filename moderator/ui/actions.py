@@ -40,7 +40,7 @@ class Actions(QObject):
         self.refresh = self._make("&Refresh now", "refresh", ["F5", "Ctrl+R"])
         self.new_room = self._make("&Create room…", "room-add", ["Ctrl+N"])
         self.end_room = self._make("&End room…", "room-end", [])
-        self.dial_in = self._make("Set up dial-in…", None, [])
+        self.dial_in = self._make("Set up &dial-in…", None, [])
         self.next_room = self._make("&Next room", None, ["Ctrl+PgDown", "Alt+Down"])
         self.previous_room = self._make("&Previous room", None, ["Ctrl+PgUp", "Alt+Up"])
         # Participant

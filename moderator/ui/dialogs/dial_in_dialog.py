@@ -88,6 +88,7 @@ class DialInDialog(QDialog):
         self.warning = QLabel(self)
         self.warning.setObjectName("fieldHint")
         self.warning.setWordWrap(True)
+        self.warning.setVisible(False)
         self.room_combo = QComboBox(self)
         self.room_combo.setEditable(True)
         self.room_combo.setAccessibleName("Dial-in room")
@@ -137,6 +138,10 @@ class DialInDialog(QDialog):
         self.progress.setAccessibleName("Dial-in setup progress")
         self.progress.setRange(0, len(SetupStep))
         self.progress.setValue(0)
+        self.progress.setFormat("Step %v of %m")
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # showing it must not squeeze the form
+        self.progress.setSizePolicy(policy)
         self.progress.setVisible(False)
         self.message = QLabel(self)
         self.message.setObjectName("dialInMessage")
@@ -155,6 +160,7 @@ class DialInDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
 
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(form)
@@ -265,8 +271,8 @@ class DialInDialog(QDialog):
 
     @Slot(object)
     def _progress(self, step: SetupStep) -> None:
-        self.progress.setValue(step.ordinal - 1)
-        self.message.setText(f"{step.value}… ({step.ordinal} of {len(SetupStep)})")
+        self.progress.setValue(step.ordinal)
+        self.message.setText(f"{step.value}…")
 
     @Slot(bool, str)
     def _finished(self, ok: bool, text: str) -> None:
@@ -318,6 +324,7 @@ class DialInDialog(QDialog):
             self.warning.setText("\n".join(number_warnings(number)))
         else:
             self.warning.setText("")
+        self.warning.setVisible(bool(self.warning.text()))
         self._refresh_number_texts()
         self._update()
 

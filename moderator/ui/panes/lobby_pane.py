@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayo
 from moderator.core.lobby import WaitingCaller
 from moderator.ui.models.roles import ROW_ROLE
 from moderator.ui.panes.empty_state import EmptyStateOverlay
-from moderator.ui.panes.pane_widgets import row_table_view
+from moderator.ui.panes.pane_widgets import ElidingLabel, row_table_view
 
 EMPTY_TEXT = "Nobody is waiting. Callers to a dial-in number wait here until you admit them."
 NO_DIAL_IN_TEXT = "No dial-in number is set up. Room → Set up dial-in… lets guests call in."
@@ -33,7 +33,7 @@ class LobbyPane(QWidget):
         self.setObjectName("lobbyPane")
         self.title = QLabel("Lobby", self)
         self.title.setObjectName("paneTitle")
-        self.status = QLabel("", self)
+        self.status = ElidingLabel("", self)
         self.status.setObjectName("lobbyStatus")
         self.status.setAccessibleName("Dial-in status")
 
@@ -58,7 +58,7 @@ class LobbyPane(QWidget):
 
         header = QHBoxLayout()
         header.addWidget(self.title)
-        header.addWidget(self.status, 1)
+        header.addStretch(1)
         header.addWidget(self.admit_button)
         header.addWidget(self.decline_button)
         header.addWidget(self.set_up_button)
@@ -75,6 +75,7 @@ class LobbyPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
+        layout.addWidget(self.status)
         layout.addWidget(self.view)
         self._rooms: list[str] = []
         self._update_buttons()
@@ -83,7 +84,8 @@ class LobbyPane(QWidget):
 
     def set_dial_in_text(self, text: str, active: bool) -> None:
         """The line under the title (which numbers, for which rooms) and the empty-state hint."""
-        self.status.setText(text)
+        self.status.set_full_text(text)
+        self.status.setVisible(bool(text))
         self.empty.setText(EMPTY_TEXT if active else NO_DIAL_IN_TEXT)
 
     def set_rooms(self, names: Sequence[str]) -> None:

@@ -36,6 +36,7 @@ from moderator.core.journal import JournalError
 from moderator.core.live_state import LiveState
 from moderator.core.lobby import Lobby, WaitingCaller, wait_clock
 from moderator.core.models import Call, IncomingNumber, Room
+from moderator.core.phone import format_international
 from moderator.core.poller import participants_key
 from moderator.core.twiml import TwimlError, decline_twiml, room_twiml
 from moderator.ui.tasks import TaskRunner
@@ -154,8 +155,8 @@ class DialInDesk(QObject):
             return
         self._configure()
         text = (
-            f"Dial-in on {result.phone_number} is on: callers wait in the lobby for "
-            f"{result.room_name}"
+            f"Dial-in on {format_international(result.phone_number)} is on: callers wait in "
+            f"the lobby for {result.room_name}"
         )
         if result.mode.automatic:
             text += " (admitted automatically" + (
