@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import IntEnum
 
 from moderator.core.dial_history import DialSummary, TimelineStep, duration_text
+from moderator.core.guest_state import Direction
 from moderator.ui.models.keyed_table import KeyedTableModel
 from moderator.ui.models.table_base import RowTableModel
 
@@ -23,6 +24,7 @@ class HistoryColumn(IntEnum):
     OUTCOME = 4
     RANG_FOR = 5
     IN_ROOM_FOR = 6
+    DIRECTION = 7
 
 
 class TimelineColumn(IntEnum):
@@ -38,7 +40,16 @@ def _local(at: datetime, fmt: str) -> str:
 class HistoryModel(KeyedTableModel[DialSummary]):
     """The journal's dials, newest first, keyed by dial ID."""
 
-    headers = ("Dialed", "Room", "Name", "Identity", "Outcome", "Rang for", "In room for")
+    headers = (
+        "Dialed",
+        "Room",
+        "Name",
+        "Identity",
+        "Outcome",
+        "Rang for",
+        "In room for",
+        "Direction",
+    )
 
     def set_dials(self, dials: Sequence[DialSummary]) -> None:
         """Show `dials` newest first, announcing only what changed."""
@@ -70,11 +81,14 @@ class HistoryModel(KeyedTableModel[DialSummary]):
                 return duration_text(row.rang_for)
             case HistoryColumn.IN_ROOM_FOR:
                 return duration_text(row.in_room_for)
+            case HistoryColumn.DIRECTION:
+                return entry.direction.text.capitalize()
         return None
 
     def _spoken(self, row: DialSummary, column: int) -> str | None:
         when = _local(row.entry.dialed_at, "%Y-%m-%d %H:%M:%S")
-        return f"{row.name} dialed into {row.entry.room_name} at {when}: {row.outcome}"
+        how = "called in to" if row.entry.direction is Direction.CALLED_IN else "dialed into"
+        return f"{row.name} {how} {row.entry.room_name} at {when}: {row.outcome}"
 
     def _sort_key(self, row: DialSummary, column: int) -> object:
         match column:
