@@ -204,7 +204,7 @@ def test_application_error_for_non_twiml(deployer: Deployer, sandbox: SandboxSer
     sandbox.world.set_number_voice(NUMBER, voice_url=url)
     sid = sandbox.world.place_inbound_call(GUEST, NUMBER)
     advance(sandbox, 2)
-    assert sandbox.world.call(sid).error_code == 11200
+    assert sandbox.world.call(sid).error_code == 12300
 
 
 def test_bad_twiml_is_an_application_error(deployer: Deployer, sandbox: SandboxServer) -> None:

@@ -11,7 +11,8 @@ Inbound TwiML fetches follow the number's configuration (trunk, then VoiceApplic
 VoiceUrl with VoiceMethod, then VoiceFallbackUrl). Only URLs the sandbox serves itself — deployed
 Serverless assets on `*.twil.io` — can answer; anything else, a 4xx/5xx, a non-XML content type
 or TwiML that does not parse is what Twilio calls an application error (debugger 11200 "HTTP
-retrieval failure", 11100 when no URL is set, 12100/12300 for bad documents): Twilio answers,
+retrieval failure", 11100 when no URL is set, 12300 for a non-XML answer, 12100… for TwiML that
+does not parse): Twilio answers,
 the caller hears "We are sorry, an application error has occurred. Goodbye." and the call
 completes.
 """
@@ -336,25 +337,30 @@ class Calls:
             )
             self._application_error(call, 11100, what)
             return
-        document, reason = self._fetch(call, route.url, route.method)
+        document, code, reason = self._fetch(call, route.url, route.method)
         if document is None and route.fallback_url:
-            document, reason = self._fetch(call, route.fallback_url, route.fallback_method)
+            document, code, reason = self._fetch(call, route.fallback_url, route.fallback_method)
         if document is None:
-            self._application_error(call, 11200, reason)
+            self._application_error(call, code, reason)
             return
         self._run_document(call, document)
 
-    def _fetch(self, call: Call, url: str, method: str) -> tuple[str | None, str]:
-        """Twilio's webhook request for TwiML: (document, "") or (None, why it failed)."""
+    def _fetch(self, call: Call, url: str, method: str) -> tuple[str | None, int, str]:
+        """Twilio's webhook request for TwiML: (document, 0, "") or (None, debugger code, why).
+
+        11200 "HTTP retrieval failure" for anything but a 200 from a URL the sandbox serves;
+        12300 "Invalid Content-Type" for a 200 that is not XML.
+        """
         served = self._serverless.fetch_url(url)
         call.webhooks.append((method, url, served.status))
         if served.status != 200:
-            return None, f"HTTP retrieval failure: {method} {url}: {served.status} {served.reason}"
+            reason = f"HTTP retrieval failure: {method} {url}: {served.status} {served.reason}"
+            return None, 11200, reason
         kind = served.content_type.split(";", 1)[0].strip().lower()
         if kind not in XML_CONTENT_TYPES:
-            return None, f"{url} answered Content-Type {kind!r}, not TwiML (12300)"
+            return None, 12300, f"Invalid Content-Type: {url} answered {kind!r}, not TwiML"
         call.document_url = url
-        return served.body.decode("utf-8", errors="replace"), ""
+        return served.body.decode("utf-8", errors="replace"), 0, ""
 
     def _run_document(self, call: Call, document: str) -> None:
         """Answer (if still ringing) and run a fetched TwiML document from its start."""
@@ -389,9 +395,9 @@ class Calls:
             if not urlsplit(target).scheme:
                 self._application_error(live, 11100, f"<Redirect> to {url!r} has no base URL")
                 return
-            document, reason = self._fetch(live, target, method)
+            document, code, reason = self._fetch(live, target, method)
             if document is None:
-                self._application_error(live, 11200, reason)
+                self._application_error(live, code, reason)
             else:
                 self._run_document(live, document)
 
