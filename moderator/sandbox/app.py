@@ -1,7 +1,8 @@
 """The WSGI application: Werkzeug routes for Twilio's Video v1 and Api 2010 paths.
 
 Each request goes: receipt time → latency → auth (not for served `/twil.io/` assets, which are
-public) → rate limit → injected 500 → route failure (`Controls.fail_route`) → route → world
+public) → rate limit → injected 500 (neither for the sandbox's own `/sandbox/` controls) → route
+failure (`Controls.fail_route`) → route → world
 (under its lock) → JSON, possibly cut short by the malformed-body fault → request log. A handler
 may answer a ready Response instead of JSON (204 No Content, a served asset's bytes). The routes
 and their handlers live in `moderator.sandbox.routes`, one module per resource family; this module
@@ -26,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 from moderator.sandbox.controls import Controls
 from moderator.sandbox.errors import ApiError, error_body
 from moderator.sandbox.request_log import RequestLog, RequestRecord
-from moderator.sandbox.routes import calls, numbers, rooms, serverless
+from moderator.sandbox.routes import calls, inbound, numbers, rooms, serverless
 from moderator.sandbox.routes.common import Handlers, JsonObject
 from moderator.sandbox.world import World
 
@@ -37,7 +38,10 @@ __all__ = ["AcceptedCredentials", "SandboxApp"]
 
 log = logging.getLogger(__name__)
 
-URL_MAP = Map([*numbers.RULES, *calls.RULES, *rooms.RULES, *serverless.RULES], strict_slashes=False)
+URL_MAP = Map(
+    [*numbers.RULES, *calls.RULES, *rooms.RULES, *serverless.RULES, *inbound.RULES],
+    strict_slashes=False,
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,6 +86,7 @@ class SandboxApp:
             **calls.CallRoutes(world).handlers(),
             **rooms.RoomRoutes(world).handlers(),
             **serverless.ServerlessRoutes(world).handlers(),
+            **inbound.InboundCallRoutes(world).handlers(),
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -113,12 +118,13 @@ class SandboxApp:
         public = request.path.startswith(serverless.PUBLIC_PREFIX)
         if not public and not self._authenticated(request):
             return self._json(401, error_body(401, 20003, "Authenticate"))
-        retry_after = self.controls.admit()
+        control = request.path.startswith(inbound.CONTROL_PREFIX)
+        retry_after = None if control else self.controls.admit()
         if retry_after is not None:
             response = self._json(429, error_body(429, 20429, "Too Many Requests"))
             response.headers["Retry-After"] = str(int(retry_after))
             return response
-        if self.controls.draw_fault():
+        if not control and self.controls.draw_fault():
             return self._json(500, error_body(500, 20500, "Internal Server Error"))
         failure = self.controls.route_failure(request.method, request.path)
         if failure is not None:
@@ -137,7 +143,7 @@ class SandboxApp:
             log.exception("sandbox failed on %s %s", request.method, request.path)
             status, body = 500, error_body(500, 20500, "Internal Server Error")
         text = json.dumps(body)
-        if 200 <= status < 300 and self.controls.draw_malformed():
+        if 200 <= status < 300 and not control and self.controls.draw_malformed():
             text = text[: max(1, len(text) // 2)]
         return self._text(status, text)
 

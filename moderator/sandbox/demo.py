@@ -1,5 +1,7 @@
 """Demo traffic: a few live group rooms where app participants come and go, so the app looks
-alive on first start with no Twilio account. Seeded, and driven by the clock like everything else.
+alive on first start with no Twilio account; and callers who dial in to any of the account's
+numbers set up for dial-in (whose voice URL is a deployed twil.io asset). Seeded, and driven by
+the clock like everything else.
 """
 
 from __future__ import annotations
@@ -9,7 +11,12 @@ import random
 from moderator.sandbox.errors import ApiError
 from moderator.sandbox.world import World
 
-__all__ = ["DEMO_ROOMS", "DemoTraffic"]
+__all__ = ["DEMO_CALLER_EVERY_S", "DEMO_CALLER_PATIENCE_S", "DEMO_ROOMS", "DemoTraffic"]
+
+DEMO_CALLER_EVERY_S = (45.0, 75.0)
+"""Seconds between two demo callers ("every minute or so")."""
+DEMO_CALLER_PATIENCE_S = (60.0, 240.0)
+"""How long a demo caller waits in a lobby before hanging up, if nobody admitted them."""
 
 # unique name, max participants, (fewest, most) app participants kept connected
 DEMO_ROOMS: tuple[tuple[str, int, tuple[int, int]], ...] = (
@@ -70,6 +77,11 @@ class DemoTraffic:
         self.joins = 0
         self.leaves = 0
         self.room_sids: dict[str, str] = {}
+        # A generator of its own, so dial-in callers never change the rooms' seeded traffic.
+        self.caller_rng = (
+            random.Random(f"demo-callers:{seed}") if seed is not None else random.Random()
+        )
+        self.inbound_calls: list[str] = []
 
     def start(self) -> None:
         """Open the demo rooms with a few people in each and start the comings and goings."""
@@ -79,6 +91,7 @@ class DemoTraffic:
                 for _ in range(self.rng.randint(low, (low + high) // 2)):
                     self._join(name)
             self._schedule()
+            self._schedule_caller()
 
     def _open_room(self, name: str, max_participants: int) -> str:
         try:
@@ -136,3 +149,47 @@ class DemoTraffic:
                 self.world.disconnect_participant(self.rng.choice(present))
                 self.leaves += 1
             self._schedule()
+
+    # ------------------------------------------------------------------ dial-in callers
+
+    def _schedule_caller(self) -> None:
+        delay = self.caller_rng.uniform(*DEMO_CALLER_EVERY_S)
+        self.world.clock.call_later(delay, self._caller_step)
+
+    def dial_in_numbers(self) -> list[str]:
+        """The account's numbers whose voice URL (after Twilio's precedence) is deployed here."""
+        deployed = set(self.world.deployed_urls())
+        with self.world.lock:
+            return [
+                number.phone_number
+                for number in self.world.incoming_numbers
+                if self.world.numbers.voice_route(number).url in deployed
+            ]
+
+    def _caller_number(self) -> str:
+        """A fictional US number (555-0100…0199) that is not one of the account's own."""
+        own = {n.phone_number for n in (*self.world.incoming_numbers, *self.world.caller_ids)}
+        while True:
+            area = self.caller_rng.choice(("415", "212", "646"))
+            number = f"+1{area}555{self.caller_rng.randint(100, 199):04d}"
+            if number not in own:
+                return number
+
+    def _caller_step(self) -> None:
+        """A caller dials one of the dial-in numbers; they hang up if not admitted in time."""
+        with self.world.lock:
+            numbers = self.dial_in_numbers()
+            if numbers:
+                to = self.caller_rng.choice(numbers)
+                sid = self.world.place_inbound_call(self._caller_number(), to)
+                self.inbound_calls.append(sid)
+                patience = self.caller_rng.uniform(*DEMO_CALLER_PATIENCE_S)
+                self.world.clock.call_later(patience, lambda: self._give_up(sid))
+            self._schedule_caller()
+
+    def _give_up(self, sid: str) -> None:
+        """A caller still waiting (live, in no room) hangs up; an admitted one stays."""
+        with self.world.lock:
+            call = self.world.call(sid)
+            if not call.ended and call.participant_sid is None:
+                self.world.caller_hangs_up(sid)

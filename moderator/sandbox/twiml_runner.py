@@ -16,18 +16,24 @@ __all__ = [
     "ConnectRoom",
     "Hangup",
     "Pause",
+    "Play",
+    "Redirect",
     "Say",
     "Skip",
     "TwimlError",
     "TwimlRunner",
     "Verb",
     "parse_twiml",
+    "play_duration",
     "say_duration",
 ]
 
 SECONDS_PER_SPOKEN_CHAR = 0.06
 MIN_SAY_SECONDS = 1.0
 LOOP_FOREVER = 100  # <Say loop="0"> repeats "forever"; a hundred times is forever enough here.
+PLAY_SECONDS = 10.0
+"""How long one <Play> of a file lasts: the sandbox never downloads the audio, so every file is
+taken to be ten seconds long (hold music is `<Play loop="N">`, i.e. N × 10 s)."""
 
 
 class TwimlError(ValueError):
@@ -55,6 +61,22 @@ class Pause:
 
 
 @dataclass(frozen=True)
+class Play:
+    """Play an audio file `loop` times (PLAY_SECONDS each; the audio is never fetched)."""
+
+    url: str
+    loop: int = 1
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Fetch TwiML from `url` (relative to the current document) and run it instead."""
+
+    url: str
+    method: str = "POST"
+
+
+@dataclass(frozen=True)
 class Hangup:
     """End the call now."""
 
@@ -74,13 +96,18 @@ class Skip:
     name: str
 
 
-Verb = Say | Pause | Hangup | ConnectRoom | Skip
+Verb = Say | Play | Pause | Hangup | Redirect | ConnectRoom | Skip
 
 
 def say_duration(verb: Say) -> float:
     """A plausible speaking time: 0.06 s per character, at least one second, per loop."""
     one = max(MIN_SAY_SECONDS, SECONDS_PER_SPOKEN_CHAR * len(verb.text))
     return one * verb.loop
+
+
+def play_duration(verb: Play) -> float:
+    """PLAY_SECONDS per loop."""
+    return PLAY_SECONDS * verb.loop
 
 
 def _int_attribute(element: ElementTree.Element, name: str, default: int) -> int:
@@ -112,6 +139,22 @@ def _parse_verb(element: ElementTree.Element) -> Verb:
         if loop < 0:
             raise TwimlError(12200, "<Say> loop must not be negative")
         return Say(text=element.text or "", loop=LOOP_FOREVER if loop == 0 else loop)
+    if tag == "Play":
+        loop = _int_attribute(element, "loop", 1)
+        if loop < 0:
+            raise TwimlError(12200, "<Play> loop must not be negative")
+        url = (element.text or "").strip()
+        if not url and element.get("digits") is None:
+            raise TwimlError(12200, "<Play> needs a URL (or digits)")
+        return Play(url=url, loop=LOOP_FOREVER if loop == 0 else loop)
+    if tag == "Redirect":
+        url = (element.text or "").strip()
+        if not url:
+            raise TwimlError(12200, "<Redirect> needs a URL")
+        method = (element.get("method") or "POST").strip().upper()
+        if method not in {"GET", "POST"}:
+            raise TwimlError(12200, f"<Redirect> method={method!r} is not GET or POST")
+        return Redirect(url=url, method=method)
     if tag == "Pause":
         length = _int_attribute(element, "length", 1)
         if length < 0:
@@ -147,6 +190,9 @@ class CallHost(Protocol):
     def join_room(self, room_name: str, identity: str | None) -> bool:
         """Join the in-progress room as a phone participant; False if it cannot."""
 
+    def redirect(self, url: str, method: str) -> None:
+        """Fetch new TwiML from `url` and run it in place of this runner (or fail the call)."""
+
 
 class TwimlRunner:
     """Executes a call's verbs in order; resumable after a wait or after leaving a room."""
@@ -168,8 +214,14 @@ class TwimlRunner:
             if isinstance(verb, Say):
                 host.wait(say_duration(verb))
                 return
+            if isinstance(verb, Play):
+                host.wait(play_duration(verb))
+                return
             if isinstance(verb, Pause):
                 host.wait(verb.length)
+                return
+            if isinstance(verb, Redirect):
+                host.redirect(verb.url, verb.method)
                 return
             if isinstance(verb, Hangup):
                 host.hang_up()

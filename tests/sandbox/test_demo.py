@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from moderator.sandbox.demo import DEMO_ROOMS
 from moderator.sandbox.server import SandboxServer
 
@@ -55,3 +57,77 @@ def test_demo_reopens_a_room_the_host_ended(sandbox_factory: Callable[..., Sandb
     server.world.complete_room("design-review")
     server.clock.advance(300)  # type: ignore[attr-defined]
     assert server.world.room("design-review").status == "in-progress"
+
+
+def _dial_in_demo(seed: int, factory: Callable[..., SandboxServer]) -> SandboxServer:
+    """A demo sandbox whose main line answers with a deployed lobby asset."""
+    from .test_inbound_calls import deploy
+    from .test_serverless import Deployer
+
+    server = factory(demo=True, seed=seed)
+    # Five minutes of hold music: longer than any demo caller's patience.
+    hold = '<Response><Say>Please hold.</Say><Play loop="30">hold.mp3</Play></Response>'
+    url = deploy(Deployer(server), hold)
+    server.world.set_number_voice("+15005550006", voice_url=url)
+    return server
+
+
+def test_demo_callers_dial_in_to_numbers_set_up_for_it(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    from .oai import OAI_DIR
+
+    if not OAI_DIR.is_dir():
+        pytest.skip("needs Twilio's OpenAPI files for the deploy helper")
+    server = _dial_in_demo(7, sandbox_factory)
+    assert server.demo is not None
+    assert server.demo.dial_in_numbers() == ["+15005550006"]
+    server.clock.advance(60 * 10)  # type: ignore[attr-defined]
+    inbound = [c for c in server.world.calls() if c.direction == "inbound"]
+    assert 7 <= len(inbound) <= 14  # every minute or so
+    assert {c.to for c in inbound} == {"+15005550006"}
+    assert all(c.from_ not in {"+15005550006", "+14155550142", "+14155550199"} for c in inbound)
+    # Nobody admits them: the early ones gave up (hung up while holding); none hit an error.
+    early = inbound[:3]
+    assert all(c.status == "completed" and c.end_reason == "caller hung up" for c in early)
+    assert all(c.error_code is None for c in inbound)
+    assert all(c.status in {"ringing", "in-progress", "completed"} for c in inbound)
+
+
+def test_demo_callers_stay_once_admitted_and_repeat_per_seed(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    from .oai import OAI_DIR
+
+    if not OAI_DIR.is_dir():
+        pytest.skip("needs Twilio's OpenAPI files for the deploy helper")
+    server = _dial_in_demo(8, sandbox_factory)
+    world = server.world
+    for _ in range(120):
+        server.clock.advance(1)  # type: ignore[attr-defined]
+        if any(c.status == "in-progress" for c in world.calls()):
+            break
+    [waiting] = [c for c in world.calls() if c.status == "in-progress"]
+    twiml = (
+        '<Response><Connect><Room participantIdentity="dialin-1">daily-standup</Room></Connect>'
+        "<Say>Goodbye</Say></Response>"
+    )
+    world.update_call(waiting.sid, None, twiml)
+    server.clock.advance(600)  # type: ignore[attr-defined]
+    assert world.call(waiting.sid).status == "in-progress"
+    assert world.participant_for_call(waiting.sid) is not None
+
+    def callers(seed: int) -> list[str]:
+        other = _dial_in_demo(seed, sandbox_factory)
+        other.clock.advance(300)  # type: ignore[attr-defined]
+        return [c.from_ for c in other.world.calls() if c.direction == "inbound"]
+
+    assert callers(9) == callers(9)
+
+
+def test_demo_places_no_calls_without_dial_in(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    server = sandbox_factory(demo=True)
+    server.clock.advance(600)  # type: ignore[attr-defined]
+    assert server.world.calls() == []

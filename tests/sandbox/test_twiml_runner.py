@@ -8,6 +8,8 @@ from moderator.sandbox.twiml_runner import (
     ConnectRoom,
     Hangup,
     Pause,
+    Play,
+    Redirect,
     Say,
     Skip,
     TwimlError,
@@ -45,7 +47,7 @@ def test_verbs() -> None:
         Say("x", loop=100),
         Pause(4.0),
         Pause(1.0),
-        Skip("Play"),
+        Play("https://x/y.mp3"),
         Skip("Connect"),
         Hangup(),
     )
@@ -90,6 +92,37 @@ class FakeHost:
     def join_room(self, room_name: str, identity: str | None) -> bool:
         self.log.append(f"join {room_name}")
         return room_name in self.rooms
+
+    def redirect(self, url: str, method: str) -> None:
+        self.log.append(f"redirect {method} {url}")
+
+
+def test_play_and_redirect() -> None:
+    twiml = (
+        "<Response><Play loop='3'>https://x/hold.mp3</Play><Play loop='0'>hold.mp3</Play>"
+        "<Redirect method='GET'>/next.xml</Redirect><Redirect>https://x/y</Redirect></Response>"
+    )
+    verbs = parse_twiml(twiml)
+    assert verbs == (
+        Play("https://x/hold.mp3", loop=3),
+        Play("hold.mp3", loop=100),
+        Redirect("/next.xml", "GET"),
+        Redirect("https://x/y", "POST"),
+    )
+    runner = TwimlRunner(verbs)
+    host = FakeHost(set())
+    runner.resume(host)
+    runner.resume(host)
+    runner.resume(host)
+    assert host.log == ["wait 30", "wait 1000", "redirect GET /next.xml"]
+    for bad in (
+        "<Response><Play loop='x'>a.mp3</Play></Response>",
+        "<Response><Play></Play></Response>",
+        "<Response><Redirect> </Redirect></Response>",
+        "<Response><Redirect method='PUT'>/a</Redirect></Response>",
+    ):
+        with pytest.raises(TwimlError):
+            parse_twiml(bad)
 
 
 def test_runner_waits_joins_and_moves_on() -> None:

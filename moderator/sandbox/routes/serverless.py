@@ -252,14 +252,15 @@ class ServerlessRoutes:
     def _upload_version(self, request: Request, service: str, asset: str) -> tuple[int, JsonObject]:
         """The multipart upload, as twilio-labs/serverless-api sends it (Path, Visibility,
         Content file part with its filename and content type)."""
-        part = request.files.get("Content")
+        try:
+            part = request.files.get("Content")
+            content = part.read() if part is not None else None
+            content_type = (part.content_type or None) if part is not None else None
+            path, visibility = request.form.get("Path"), request.form.get("Visibility")
+        finally:
+            request.close()  # the parsed parts may sit in temporary files
         version = self.serverless.upload_asset_version(
-            service,
-            asset,
-            request.form.get("Path"),
-            request.form.get("Visibility"),
-            part.read() if part is not None else None,
-            (part.content_type or None) if part is not None else None,
+            service, asset, path, visibility, content, content_type
         )
         return 201, asset_version_json(version, self._account)
 

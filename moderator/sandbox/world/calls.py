@@ -1,17 +1,29 @@
-"""Outbound calls and their lifecycle: queued → ringing → answered TwiML → ended.
+"""Calls and their lifecycle. Outbound: queued → ringing → answered TwiML → ended. Inbound (a
+caller dialing one of the account's numbers, `place_inbound_call`): ringing → Twilio fetches the
+number's voice URL → in-progress running that TwiML → ended.
 
-Timed steps (ring after `ring_after_s`, answer after `answer_after_s`, <Pause>/<Say> durations)
-are scheduled on the shared clock and run under the world lock. A call whose TwiML reaches
-<Connect><Room> joins the rooms family as a phone participant; when that participant leaves, the
-rooms family tells `participant_left`, and the call moves on to its next verb.
+Timed steps (ring after `ring_after_s`, answer after `answer_after_s`, <Pause>/<Say>/<Play>
+durations) are scheduled on the shared clock and run under the world lock. A call whose TwiML
+reaches <Connect><Room> joins the rooms family as a phone participant; when that participant
+leaves, the rooms family tells `participant_left`, and the call moves on to its next verb.
+
+Inbound TwiML fetches follow the number's configuration (trunk, then VoiceApplicationSid, then
+VoiceUrl with VoiceMethod, then VoiceFallbackUrl). Only URLs the sandbox serves itself — deployed
+Serverless assets on `*.twil.io` — can answer; anything else, a 4xx/5xx, a non-XML content type
+or TwiML that does not parse is what Twilio calls an application error (debugger 11200 "HTTP
+retrieval failure", 11100 when no URL is set, 12300 for a non-XML answer, 12100… for TwiML that
+does not parse): Twilio answers,
+the caller hears "We are sorry, an application error has occurred. Goodbye." and the call
+completes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
 
 from moderator.sandbox.errors import ApiError
-from moderator.sandbox.twiml_runner import TwimlError, TwimlRunner, parse_twiml
+from moderator.sandbox.twiml_runner import Say, TwimlError, TwimlRunner, parse_twiml
 from moderator.sandbox.world.call_rules import (
     MAX_CALL_TIMEOUT,
     REFUSED_TO,
@@ -30,9 +42,18 @@ from moderator.sandbox.world.records import (
     seq_of,
 )
 from moderator.sandbox.world.rooms import Rooms
+from moderator.sandbox.world.serverless import Serverless
 from moderator.sandbox.world.state import WorldState
 
-__all__ = ["Calls"]
+__all__ = ["APPLICATION_ERROR", "INBOUND_RING_S", "REDIRECT_S", "Calls"]
+
+INBOUND_RING_S = 1.0
+"""Clock seconds an inbound call rings before Twilio fetches the number's TwiML."""
+REDIRECT_S = 0.2
+"""Clock seconds a <Redirect> fetch takes (never zero, so a self-redirect cannot spin)."""
+APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
+"""What Twilio says to a caller when it cannot get or run the call's TwiML."""
+XML_CONTENT_TYPES = {"text/xml", "application/xml"}
 
 _CallStep = Callable[[Call], None]
 """A timed call transition: a Calls method taking the call."""
@@ -49,12 +70,15 @@ class Calls:
         *,
         ring_after_s: float,
         answer_after_s: float,
+        serverless: Serverless | None = None,
     ) -> None:
         self._state = state
         self._rooms = rooms
         self._numbers = numbers
+        self._serverless = serverless if serverless is not None else Serverless(state)
         self.ring_after_s = ring_after_s
         self.answer_after_s = answer_after_s
+        self.inbound_ring_s = INBOUND_RING_S
         self._calls: dict[str, Call] = {}
 
     # ------------------------------------------------------------------ REST
@@ -225,6 +249,160 @@ class Calls:
                 self._redirect(call, twiml)
             return call
 
+    # ------------------------------------------------------------------ inbound (test API)
+
+    def place_inbound_call(self, from_number: str, to_number: str) -> str:
+        """Test API: a caller dials one of the account's incoming numbers; returns the CA… SID.
+
+        `from_number` is the caller (any non-empty caller ID: E.164, a SIP URI, "anonymous");
+        `to_number` must be an incoming number of the account (by E.164 or PN… SID): calls to
+        other numbers never reach this account, so they are refused with 404 / 20404. The call
+        rings for `inbound_ring_s`, then Twilio fetches the number's TwiML.
+        """
+        if not from_number or not from_number.strip():
+            raise ApiError(400, 21213, "An inbound call needs a caller (From)")
+        state = self._state
+        with state.locked():
+            number = next(
+                (n for n in self._numbers.incoming_numbers if to_number in {n.sid, n.phone_number}),
+                None,
+            )
+            if number is None:
+                raise ApiError(
+                    404,
+                    20404,
+                    f"{to_number} is not one of this account's incoming numbers: a call to it"
+                    " never reaches the account",
+                )
+            now = state.now()
+            call = Call(
+                sid=state.sids.new("CA"),
+                seq=state.next_seq(),
+                to=number.phone_number,
+                from_=from_number.strip(),
+                twiml="",
+                timeout=MAX_CALL_TIMEOUT,
+                status="ringing",
+                created_at=now,
+                updated_at=now,
+                phone_number_sid=number.sid,
+                start_time=now,
+                history=[("ringing", now)],
+                direction="inbound",
+            )
+            self._calls[call.sid] = call
+            self._schedule(call, self.inbound_ring_s, self._answer_inbound)
+            return call.sid
+
+    def caller_hangs_up(self, sid: str) -> Call:
+        """Test API: the person on the phone hangs up (the caller of an inbound call, the callee
+        of an outbound one). In progress → `completed` (leaving its room); not answered yet →
+        `no-answer` for inbound ("ended without being answered"), `busy` for outbound (the
+        callee rejected it). An ended call is 400 / 21220."""
+        with self._state.locked():
+            call = self._call(sid)
+            if call.ended:
+                raise ApiError(400, 21220, f"Call {sid} is already {call.status}")
+            if call.status == "in-progress":
+                call.end_reason = (
+                    "caller hung up" if call.direction == "inbound" else "callee hung up"
+                )
+                self._set_status(call, "completed")
+            elif call.direction == "inbound":
+                call.end_reason = "caller hung up before the call was answered"
+                self._set_status(call, "no-answer")
+            else:
+                call.end_reason = "callee rejected the call"
+                self._set_status(call, "busy")
+            return copy_call(call)
+
+    def _answer_inbound(self, call: Call) -> None:
+        """After ringing: a Twiml update made meanwhile wins; else fetch the number's TwiML."""
+        if call.twiml:
+            self._answer(call)
+            return
+        number = self._numbers.incoming_number(call.to)
+        route = self._numbers.voice_route(number)
+        if route.kind == "trunk":
+            call.end_reason = (
+                f"routed to SIP trunk {route.trunk_sid}; the sandbox does not simulate trunks"
+            )
+            self._set_status(call, "failed")
+            return
+        if route.kind == "none" or route.url is None:
+            what = (
+                f"application {route.application_sid} has no Voice URL"
+                if route.application_sid
+                else "the number has no Voice URL"
+            )
+            self._application_error(call, 11100, what)
+            return
+        document, code, reason = self._fetch(call, route.url, route.method)
+        if document is None and route.fallback_url:
+            document, code, reason = self._fetch(call, route.fallback_url, route.fallback_method)
+        if document is None:
+            self._application_error(call, code, reason)
+            return
+        self._run_document(call, document)
+
+    def _fetch(self, call: Call, url: str, method: str) -> tuple[str | None, int, str]:
+        """Twilio's webhook request for TwiML: (document, 0, "") or (None, debugger code, why).
+
+        11200 "HTTP retrieval failure" for anything but a 200 from a URL the sandbox serves;
+        12300 "Invalid Content-Type" for a 200 that is not XML.
+        """
+        served = self._serverless.fetch_url(url)
+        call.webhooks.append((method, url, served.status))
+        if served.status != 200:
+            reason = f"HTTP retrieval failure: {method} {url}: {served.status} {served.reason}"
+            return None, 11200, reason
+        kind = served.content_type.split(";", 1)[0].strip().lower()
+        if kind not in XML_CONTENT_TYPES:
+            return None, 12300, f"Invalid Content-Type: {url} answered {kind!r}, not TwiML"
+        call.document_url = url
+        return served.body.decode("utf-8", errors="replace"), 0, ""
+
+    def _run_document(self, call: Call, document: str) -> None:
+        """Answer (if still ringing) and run a fetched TwiML document from its start."""
+        try:
+            verbs = parse_twiml(document)
+        except TwimlError as exc:
+            self._application_error(call, exc.code, exc.message)
+            return
+        call.twiml = document
+        if call.status != "in-progress":
+            call.answered_at = self._state.now()
+            self._set_status(call, "in-progress")
+        call.runner = TwimlRunner(verbs)
+        self._resume_call(call)
+
+    def _application_error(self, call: Call, code: int, reason: str) -> None:
+        """Twilio answers, says it had an application error, and hangs up (completed)."""
+        call.error_code = code
+        call.end_reason = f"{code} {reason}"
+        self._stop_verb(call)
+        if call.status != "in-progress":
+            call.answered_at = self._state.now()
+            self._set_status(call, "in-progress")
+        call.runner = TwimlRunner((Say(APPLICATION_ERROR),))
+        self._resume_call(call)
+
+    def _redirect_to(self, call: Call, url: str, method: str) -> None:
+        """<Redirect>: fetch `url` (relative to the running document) after REDIRECT_S."""
+        target = urljoin(call.document_url or "", url)
+
+        def fetch(live: Call) -> None:
+            if not urlsplit(target).scheme:
+                self._application_error(live, 11100, f"<Redirect> to {url!r} has no base URL")
+                return
+            document, code, reason = self._fetch(live, target, method)
+            if document is None:
+                self._application_error(live, code, reason)
+            else:
+                self._run_document(live, document)
+
+        self._schedule(call, REDIRECT_S, fetch)
+
     # ------------------------------------------------------------------ lifecycle
 
     def _schedule(self, call: Call, delay: float, step: _CallStep) -> None:
@@ -372,3 +550,6 @@ class _CallContext:
 
     def join_room(self, room_name: str, identity: str | None) -> bool:
         return self._calls._join_by_call(self._call, room_name, identity)
+
+    def redirect(self, url: str, method: str) -> None:
+        self._calls._redirect_to(self._call, url, method)

@@ -56,11 +56,16 @@ class World:
 
         self.numbers = numbers = Numbers(state, friendly_name=friendly_name)
         self.video = video = Rooms(state)
+        self.serverless = serverless = Serverless(state)
         self.voice = voice = Calls(
-            state, video, numbers, ring_after_s=ring_after_s, answer_after_s=answer_after_s
+            state,
+            video,
+            numbers,
+            ring_after_s=ring_after_s,
+            answer_after_s=answer_after_s,
+            serverless=serverless,
         )
         video.phone_left = voice.participant_left
-        self.serverless = serverless = Serverless(state)
 
         # Video: rooms, participants, published tracks (REST operations and test API).
         self.create_room = video.create_room
@@ -100,6 +105,8 @@ class World:
         self.calls = voice.calls
         self.call = voice.call
         self.call_status_history = voice.call_status_history
+        self.place_inbound_call = voice.place_inbound_call
+        self.caller_hangs_up = voice.caller_hangs_up
 
     @contextmanager
     def locked(self) -> Iterator[World]:

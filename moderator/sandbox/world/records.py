@@ -85,7 +85,10 @@ class Call:
 
     `direction` is Twilio's: "outbound-api" for POST Calls.json, "inbound" for a caller dialing
     one of the account's numbers. `sip_auth_username` is kept for tests; a SipAuthPassword is
-    never kept, only whether one was given (`sip_auth_password_given`).
+    never kept, only whether one was given (`sip_auth_password_given`). `webhooks` lists the
+    TwiML fetches Twilio made for the call as (method, url, HTTP status), `document_url` is the
+    URL of the TwiML running now (relative <Redirect> URLs resolve against it), and
+    `error_code` Twilio's debugger code when the call hit an application error (11200…).
     """
 
     sid: str
@@ -110,6 +113,9 @@ class Call:
     direction: str = "outbound-api"
     sip_auth_username: str | None = None
     sip_auth_password_given: bool = False
+    error_code: int | None = None
+    document_url: str | None = None
+    webhooks: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
@@ -149,4 +155,4 @@ def copy_participant(participant: Participant) -> Participant:
 
 def copy_call(call: Call) -> Call:
     """A copy tests may keep: later progress does not change it."""
-    return dataclasses.replace(call, history=list(call.history))
+    return dataclasses.replace(call, history=list(call.history), webhooks=list(call.webhooks))

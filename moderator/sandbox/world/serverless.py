@@ -616,7 +616,7 @@ class Serverless:
     # ------------------------------------------------------------------ serving
 
     def serve(self, domain: str, path: str, *, signed: bool = False) -> Served:
-        """What `https://{domain}{path}` answers (callers hold the lock or use `fetch_url`).
+        """What `https://{domain}{path}` answers (callers hold the world lock).
 
         Public assets of the deployed build: 200 with their content type. Protected: 401
         unless `signed` (Twilio's own webhook requests are signed). Private, unknown path, or
@@ -641,15 +641,18 @@ class Serverless:
         return Served(200, version.content_type, version.content)
 
     def fetch_url(self, url: str) -> Served:
-        """Twilio fetching `url` for a call (signed): only the sandbox's own twil.io domains."""
+        """Twilio fetching `url` for a call (signed): only the sandbox's own twil.io domains.
+
+        Callers hold the world lock (the calls family, inside a clock event): this takes no
+        lock itself, so it never runs other due events in the middle of one.
+        """
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if parts.scheme not in {"http", "https"} or not host.endswith(f".{TWIL_IO}"):
             return Served(
                 502, "text/plain; charset=utf-8", b"", f"{host or url} is not served by the sandbox"
             )
-        with self._state.locked():
-            return self.serve(host, parts.path or "/", signed=True)
+        return self.serve(host, parts.path or "/", signed=True)
 
     def serve_http(self, subdomain: str, path: str) -> Served:
         """GET/POST `https://{subdomain}.twil.io{path}` from a client (never signed)."""
