@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -112,6 +113,9 @@ class DialInDialog(QDialog):
         self.listed_radio = QRadioButton("Only callers on the allow-list", self)
         self.listed_radio.setAccessibleName("Admit only the allow-list")
         self.everyone_radio.setChecked(True)
+        for choice in (self.auto_check, self.everyone_radio, self.listed_radio):
+            # Only as wide as their text: a click beside the words must not toggle them.
+            choice.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.allow_edit = QPlainTextEdit(self)
         self.allow_edit.setAccessibleName("Allow-list")
         self.allow_edit.setPlaceholderText("One per line: +1 415 555 2671 Ana")
@@ -177,7 +181,7 @@ class DialInDialog(QDialog):
         desk.numbersFailed.connect(self._numbers_failed)
         desk.setupProgress.connect(self._progress)
         desk.setupFinished.connect(self._finished)
-        desk.dialInsChanged.connect(lambda _dial_ins: self._number_changed())
+        desk.dialInsChanged.connect(self._dial_ins_changed)  # a bound slot: gone with the dialog
         self._busy = False
         self._starting = False
         self._update()
@@ -287,6 +291,10 @@ class DialInDialog(QDialog):
         self.message.setText(text)
         self._refresh_number_texts()
         self._update()
+
+    @Slot(list)
+    def _dial_ins_changed(self, _dial_ins: list[DialIn]) -> None:
+        self._number_changed()
 
     # -- state ----------------------------------------------------------------------------------
 
