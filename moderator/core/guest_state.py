@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from moderator.core.redaction import redact_numbers
+from moderator.core.sip import SipAuth
 
 
 def utcnow() -> datetime:
@@ -99,6 +100,8 @@ class PhoneGuest:
 
     `number` is the full E.164 number, held in memory only: the journal keeps `masked_number`,
     so a guest rebuilt after a restart has `number=None` (and cannot be redialed without asking).
+    For a SIP guest `number` is the SIP URI and `masked_number` its masked form
+    (`sip:•••@pbx.example.com`).
     """
 
     dial_id: str  # uuid4 hex, assigned at click time: the stable row key before a call SID exists
@@ -129,6 +132,9 @@ class PhoneGuest:
     #: How long the call may ring before Twilio gives up (the create-call's Timeout). Not in the
     #: journal: a guest rebuilt after a restart has the default.
     timeout_s: int = DEFAULT_TIMEOUT_S
+    #: A SIP guest's digest username (and whether its password is in the keyring), for a
+    #: redial; never the password. Not in the journal, like `timeout_s`.
+    sip_auth: SipAuth | None = None
 
     @property
     def cancel_on_create(self) -> bool:

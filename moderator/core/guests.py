@@ -35,6 +35,7 @@ from moderator.core.guest_text import NOT_FOUND_BY_RECONCILE, event_text, room_e
 from moderator.core.journal import Journal
 from moderator.core.models import Call, Participant
 from moderator.core.redaction import mask_number, redact_numbers
+from moderator.core.sip import SipAuth
 
 __all__ = ["RECONCILE_SLACK", "GuestBook", "GuestEvent", "GuestStatus", "PhoneGuest", "utcnow"]
 
@@ -174,6 +175,7 @@ class GuestBook:
         label: str,
         caller_id: str,
         timeout_s: int = DEFAULT_TIMEOUT_S,
+        sip_auth: SipAuth | None = None,
     ) -> PhoneGuest:
         """Record a dial before its create-call request is sent; the guest row exists from now.
 
@@ -196,6 +198,7 @@ class GuestBook:
             history=((GuestStatus.DIALING, now),),
             dialed_at=now,
             timeout_s=timeout_s,
+            sip_auth=sip_auth,
         )
         self._recorder.record_dial(guest)
         watch = self._room(room_sid, room_name)
@@ -224,6 +227,7 @@ class GuestBook:
             label=old.label,
             caller_id=old.caller_id,
             timeout_s=old.timeout_s,
+            sip_auth=old.sip_auth,
         )
 
     def mark_removed(self, dial_id: str) -> list[GuestEvent]:
