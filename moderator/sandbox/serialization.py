@@ -203,7 +203,7 @@ def call_json(call: Call, account_sid: str) -> JsonObject:
         "duration": None if duration is None else str(duration),
         "price": None,
         "price_unit": "USD",
-        "direction": "outbound-api",
+        "direction": call.direction,
         "answered_by": None,
         "api_version": "2010-04-01",
         "forwarded_from": None,

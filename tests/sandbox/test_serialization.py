@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,8 +19,8 @@ from moderator.sandbox.serialization import formatted_number, iso8601, rfc2822
 from moderator.sandbox.server import SandboxOptions, SandboxServer
 
 from .conftest import CALLER, ROOM_TWIML
+from .oai import OAI_DIR
 
-OAI_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "twilio-oai"
 VIDEO_HOST = "https://video.twilio.com"
 API_HOST = "https://api.twilio.com"
 

@@ -57,6 +57,8 @@ class CallRoutes:
                 url=url,
                 timeout=60 if timeout is None else timeout,
                 status_callback=optional(form.get("StatusCallback")),
+                sip_auth_username=optional(form.get("SipAuthUsername")),
+                sip_auth_password=optional(form.get("SipAuthPassword")),
             )
             return 201, call_json(call, self.world.account_sid)
 
@@ -89,6 +91,9 @@ class CallRoutes:
                 started_after=optional(args.get("StartTime>")),
                 started_before=optional(args.get("StartTime<")),
                 started_on=optional(args.get("StartTime")),
+                ended_after=optional(args.get("EndTime>")),
+                ended_before=optional(args.get("EndTime<")),
+                ended_on=optional(args.get("EndTime")),
             )
             page = slice_page(calls, lambda c: NEWEST_FIRST - c.seq, page_request)
             records = [call_json(c, self.world.account_sid) for c in page.items]

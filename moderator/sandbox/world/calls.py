@@ -18,6 +18,7 @@ from moderator.sandbox.world.call_rules import (
     callee_behaviour,
     check_twiml_size,
     is_e164,
+    is_sip_uri,
 )
 from moderator.sandbox.world.filters import compare_time, parse_filter_time
 from moderator.sandbox.world.numbers import Numbers
@@ -67,8 +68,15 @@ class Calls:
         url: str | None = None,
         timeout: int = 60,
         status_callback: str | None = None,
+        sip_auth_username: str | None = None,
+        sip_auth_password: str | None = None,
     ) -> Call:
-        """POST Calls.json: validate like Twilio, then queue the call on the clock."""
+        """POST Calls.json: validate like Twilio, then queue the call on the clock.
+
+        `To` is an E.164 number or a SIP URI. For SIP, `From` may be any caller name (Twilio:
+        "the user you want to show up in the From header"); for a number it must be one of the
+        account's. SipAuthUsername/SipAuthPassword are accepted; the password is never stored.
+        """
         if not to:
             raise ApiError(400, 21201, "No 'To' number is specified")
         if not from_:
@@ -83,17 +91,26 @@ class Calls:
         if not twiml:
             raise ApiError(400, 21205, "Url parameter is required (or pass Twiml)")
         check_twiml_size(twiml)
-        if to in REFUSED_TO:
-            code, message = REFUSED_TO[to]
-            raise ApiError(400, code, message.format(to=to))
-        if not is_e164(to):
-            raise ApiError(400, 21211, f"Invalid 'To' Phone Number: {to}")
-        if not is_e164(from_):
-            raise ApiError(400, 21212, f"Invalid From Number (caller ID): {from_}")
+        sip = to.startswith(("sip:", "sips:"))
+        if sip:
+            if not is_sip_uri(to):
+                raise ApiError(
+                    400,
+                    21211,
+                    f"Invalid 'To' Phone Number: {to} (not a valid SIP URI under 255 characters)",
+                )
+        else:
+            if to in REFUSED_TO:
+                code, message = REFUSED_TO[to]
+                raise ApiError(400, code, message.format(to=to))
+            if not is_e164(to):
+                raise ApiError(400, 21211, f"Invalid 'To' Phone Number: {to}")
+            if not is_e164(from_):
+                raise ApiError(400, 21212, f"Invalid From Number (caller ID): {from_}")
         state = self._state
         with state.locked():
             owned = self._numbers.owned(from_)
-            if owned is None:
+            if owned is None and not sip:
                 raise ApiError(
                     400,
                     21210,
@@ -115,9 +132,11 @@ class Calls:
                 status="queued",
                 created_at=now,
                 updated_at=now,
-                phone_number_sid=owned.sid if owned.is_incoming else None,
+                phone_number_sid=owned.sid if owned is not None and owned.is_incoming else None,
                 status_callback=status_callback,
                 history=[("queued", now)],
+                sip_auth_username=sip_auth_username,
+                sip_auth_password_given=bool(sip_auth_password),
             )
             self._calls[call.sid] = call
             self._schedule(call, self.ring_after_s, self._dial)
@@ -143,14 +162,24 @@ class Calls:
         started_after: str | None = None,
         started_before: str | None = None,
         started_on: str | None = None,
+        ended_after: str | None = None,
+        ended_before: str | None = None,
+        ended_on: str | None = None,
     ) -> list[Call]:
-        """GET Calls.json newest first; StartTime>, StartTime<, StartTime are inclusive."""
+        """GET Calls.json newest first; the StartTime and EndTime filters are inclusive.
+
+        A call that has not started (or not ended) never matches a StartTime (EndTime) filter:
+        Twilio's start_time/end_time are empty for it.
+        """
         bounds = [
-            (parse_filter_time(name, raw), sign)
-            for name, raw, sign in (
-                ("StartTime>", started_after, (0, 1)),
-                ("StartTime<", started_before, (-1, 0)),
-                ("StartTime", started_on, (0,)),
+            (parse_filter_time(name, raw), sign, field)
+            for name, raw, sign, field in (
+                ("StartTime>", started_after, (0, 1), "start_time"),
+                ("StartTime<", started_before, (-1, 0), "start_time"),
+                ("StartTime", started_on, (0,), "start_time"),
+                ("EndTime>", ended_after, (0, 1), "end_time"),
+                ("EndTime<", ended_before, (-1, 0), "end_time"),
+                ("EndTime", ended_on, (0,), "end_time"),
             )
             if raw
         ]
@@ -162,8 +191,9 @@ class Calls:
                 and (to is None or call.to == to)
                 and (from_ is None or call.from_ == from_)
                 and all(
-                    call.start_time is not None and compare_time(call.start_time, bound) in allowed
-                    for bound, allowed in bounds
+                    (moment := getattr(call, field)) is not None
+                    and compare_time(moment, bound) in allowed
+                    for bound, allowed, field in bounds
                 )
             ]
             return sorted(calls, key=lambda call: -call.seq)

@@ -81,7 +81,12 @@ class Participant:
 
 @dataclass
 class Call:
-    """An outbound API call and its progress; `history` holds (status, clock time) pairs."""
+    """A call and its progress; `history` holds (status, clock time) pairs.
+
+    `direction` is Twilio's: "outbound-api" for POST Calls.json, "inbound" for a caller dialing
+    one of the account's numbers. `sip_auth_username` is kept for tests; a SipAuthPassword is
+    never kept, only whether one was given (`sip_auth_password_given`).
+    """
 
     sid: str
     seq: int
@@ -102,6 +107,9 @@ class Call:
     history: list[tuple[str, float]] = field(default_factory=list)
     runner: TwimlRunner | None = field(default=None, repr=False)
     timer: ScheduledEvent | None = field(default=None, repr=False)
+    direction: str = "outbound-api"
+    sip_auth_username: str | None = None
+    sip_auth_password_given: bool = False
 
     @property
     def ended(self) -> bool:
