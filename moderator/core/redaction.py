@@ -22,13 +22,14 @@ _PHONE_LIKE = re.compile(r"(?<![\w+])\+?\(?\d(?:[\s().-]{0,2}\d){6,}")
 _SEPARATORS = r"[\s().+-]*"
 
 # A SIP URI in free text: scheme, a user part up to the "@", then the host (name, IPv4 or
-# [IPv6]). The user part may be anything but blanks, "@" and the characters that end a URI in
-# prose. Looked for at every position (a look-ahead), so URIs that overlap ("sip:x@sip:y@h")
-# all lose their user part. Hosts are kept and never scanned for numbers, so an IP address
-# host does not become "••• 0210".
+# [IPv6]; leniently, so a malformed one still has its user scrubbed, and a full stop ending a
+# sentence is not taken for part of it). The user part is anything up to the "@" but blanks
+# (over-masking prose is harmless, leaving a user part is not). Looked for at every position (a
+# look-ahead), so URIs that overlap ("sip:x@sip:y@h") all lose their user part. Hosts are kept
+# and never scanned for numbers, so an IP address host does not become "••• 0210".
 _SIP_BODY = (
-    r"(?P<scheme>sips?):(?P<user>[^@\s<>\"'`]+)@"
-    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+    r"(?P<scheme>sips?):(?P<user>[^@\s]+)@"
+    r"(?P<host>\[[0-9A-Fa-f:.]*\]?|(?:[A-Za-z0-9-]|\.(?=[A-Za-z0-9-]))*)"
 )
 _SIP_IN_TEXT = re.compile(_SIP_BODY, re.IGNORECASE)
 _SIP_ANYWHERE = re.compile(f"(?={_SIP_BODY})", re.IGNORECASE)
@@ -127,16 +128,26 @@ def redact_numbers(text: str, known: Iterable[str | None] = ()) -> str:
         pattern = _known_number_pattern(number)
         if pattern is not None:
             text = pattern.sub(mask_number(number), text)
+    return _scrub(text, numbers=True)
+
+
+def redact_sip_uris(text: str) -> str:
+    """Mask the user part of every SIP URI in `text` (`sip:•••@host`), and nothing else."""
+    return _scrub(text, numbers=False)
+
+
+def _scrub(text: str, *, numbers: bool) -> str:
+    """SIP URIs' user parts become the mask; their hosts are left alone by the number pattern
+    (when `numbers`), which scrubs the rest as any text."""
+    other = _redact_phone_like if numbers else _unchanged
     if "@" not in text:
-        return _redact_phone_like(text)
-    # SIP URIs' user parts become the mask; their hosts are left alone by the number pattern;
-    # the rest is scrubbed for numbers as any text.
+        return other(text)
     users, hosts = [], []
     for match in _SIP_ANYWHERE.finditer(text):
         users.append(match.span("user"))
         hosts.append(match.span("host"))
     if not users:
-        return _redact_phone_like(text)
+        return other(text)
     kind = [""] * len(text)
     for start, end in hosts:
         kind[start:end] = ["host"] * (end - start)
@@ -153,9 +164,13 @@ def redact_numbers(text: str, known: Iterable[str | None] = ()) -> str:
         elif kind[start] == "host":
             pieces.append(piece)
         else:
-            pieces.append(_redact_phone_like(piece))
+            pieces.append(other(piece))
         start = end
     return "".join(pieces)
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def contains_number(text: str, number: str) -> bool:
