@@ -53,6 +53,8 @@ MAX_LABEL_LENGTH = 64
 MAX_ADDRESS_LENGTH = 300
 MAX_SIP_USERNAME_LENGTH = 128
 MAX_SIP_PASSWORD_LENGTH = 128
+#: Under the empty field: the one place that says a SIP address may be typed there too.
+EMPTY_NUMBER_HINT = "Or a SIP address, e.g. sip:alice@pbx.example.com"
 
 
 class PreflightHandle(Protocol):
@@ -160,9 +162,7 @@ class DialDialog(QDialog):
         self.set_region(default_region)
         self.number_edit = QLineEdit(self)
         self.number_edit.setAccessibleName("Phone number")
-        self.number_edit.setPlaceholderText(
-            "e.g. (415) 555-2671, +44 20 7183 8750 or sip:alice@pbx.example.com"
-        )
+        self.number_edit.setPlaceholderText("e.g. (415) 555-2671 or +44 20 7183 8750")
         self.number_edit.setAccessibleDescription("A phone number or a SIP address (sip:…)")
         self.number_edit.setMaxLength(MAX_ADDRESS_LENGTH)
         self.number_hint = QLabel(self)
@@ -463,7 +463,7 @@ class DialDialog(QDialog):
         if password and not username:
             return "Type the SIP username that goes with this password."
         if username and not password and not self.remember_password_check.isChecked():
-            return "Type the SIP password (or tick Remember to use the one saved in the keyring)."
+            return "Type the SIP password, or tick Remember to use the saved one."
         return None
 
     def _sip_auth_changed(self) -> None:
@@ -498,6 +498,7 @@ class DialDialog(QDialog):
             return
         self._sip_mode = sip_mode
         self._show_sip_rows(sip_mode)
+        self._grow_to_fit()
 
     def _show_sip_rows(self, sip_mode: bool) -> None:
         form = self._form
@@ -522,6 +523,19 @@ class DialDialog(QDialog):
         if sip_mode:
             self._show_sip_auth_hint()
 
+    def _grow_to_fit(self) -> None:
+        """Make room for the SIP rows, so the checks are not squeezed into a scroll area; the
+        dialog never shrinks under the host's hands (nor grows past the screen)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        wanted = self.sizeHint().height()
+        screen = self.screen()
+        if screen is not None:
+            wanted = min(wanted, screen.availableGeometry().height())
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
+
     def _inputs_changed(self) -> None:
         if self._closed or not self._ready:
             return
@@ -537,7 +551,7 @@ class DialDialog(QDialog):
             number = self.number() or ""
             self._set_hint(self.number_hint, f"Will dial {phone.format_international(number)}")
         else:
-            self._set_hint(self.number_hint, "")
+            self._set_hint(self.number_hint, EMPTY_NUMBER_HINT)
         identity_problem = self._identity_problem()
         self._set_hint(
             self.identity_hint,
