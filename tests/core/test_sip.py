@@ -24,6 +24,7 @@ from moderator.core.preflight import (
     run_preflight,
 )
 from moderator.core.redaction import contains_number, mask_number, redact_numbers
+from moderator.core.roster import GuestKind, RosterRow
 from moderator.core.sip import SipAuth, SipUri, SipUriError
 from moderator.core.sip_passwords import KEYRING_SERVICE, SipPasswordStore, entry_name
 from moderator.core.twiml import room_twiml
@@ -385,3 +386,55 @@ def test_a_refused_sip_call_names_neither_the_password_nor_the_user(sandbox: San
     assert error.code == 21211
     assert "hunter2" not in shown and "alice@" not in shown
     assert error.__cause__ is None
+
+
+def test_a_redial_asks_for_the_password_again_unless_it_is_remembered() -> None:
+    book = GuestBook(None, lambda: NOW)
+    dialer = Dialer(book, LiveState(book, lambda: NOW), lambda: NOW, lambda: 0.0)
+    typed = dialer.begin(request(sip_auth_username="alice", sip_auth_password="pw"), CALLER_IDS)
+    kept = dialer.begin(
+        request(
+            identity="sip-bob",
+            number="sip:bob@pbx.example.com",
+            sip_auth_username="alice",
+            remember_sip_password=True,
+        ),
+        CALLER_IDS,
+    )
+    plain = dialer.begin(
+        request(identity="sip-carol", number="sip:carol@pbx.example.com"), CALLER_IDS
+    )
+    for start in (typed, kept, plain):
+        book.dial_rejected(start.dial_id, "refused")
+    rows = {
+        start.dial_id: RosterRow(
+            key=start.dial_id,
+            kind=GuestKind.PHONE,
+            name="",
+            full_number=None,
+            label="",
+            identity="",
+            status=None,
+            status_text="",
+            connected_since=None,
+            has_audio=False,
+            has_video=False,
+            participant_sid=None,
+            call_sid=None,
+            dial_id=start.dial_id,
+            can_remove=False,
+            can_redial=True,
+        )
+        for start in (typed, kept, plain)
+    }
+    assert dialer.redial_needs_password(rows[typed.dial_id])
+    assert not dialer.redial_needs_password(rows[kept.dial_id])
+    assert not dialer.redial_needs_password(rows[plain.dial_id])
+    again = dialer.redial(rows[typed.dial_id], "pw-again").call
+    assert again is not None and again.sip_auth == SipAuth("alice", False)
+    assert again.sip_auth_password == "pw-again" and again.to == "sip:alice@pbx.example.com"
+    remembered = dialer.redial(rows[kept.dial_id]).call
+    assert remembered is not None and remembered.sip_auth == SipAuth("alice", True)
+    assert remembered.sip_auth_password == ""  # read from the keyring when it is sent
+    without = dialer.redial(rows[plain.dial_id]).call
+    assert without is not None and without.sip_auth is None and without.sip_auth_password == ""

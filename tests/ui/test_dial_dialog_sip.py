@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from moderator.core.guest_state import GuestStatus
 from moderator.core.models import CallerId
 from moderator.core.sip_passwords import KEYRING_SERVICE
 from moderator.core.twiml import indented_for_reading, room_twiml
@@ -186,3 +187,27 @@ def test_remember_saves_the_password_only_in_the_keyring_and_the_next_dial_uses_
     )
     bob = next(c for c in sandbox.world.calls() if c.to == "sip:bob@pbx.example.com")
     assert bob.sip_auth_username == "alice" and bob.sip_auth_password_given
+
+
+def test_remember_with_nothing_saved_refuses_the_dial_and_says_why(
+    qtbot: QtBot, session: Session, sandbox: SandboxServer, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = make_dialog(qtbot, Recorder(session))
+    type_sip_guest(qtbot, dialog)
+    qtbot.keyClicks(by_name(dialog, QLineEdit, "SIP username"), "alice")
+    click(qtbot, by_name(dialog, QCheckBox, "Remember password in keyring"))
+    errors: list[str] = []
+    session.errorRaised.connect(lambda report: errors.append(str(report.error)))
+    qtbot.waitUntil(by_name(dialog, QPushButton, "Dial").isEnabled, timeout=WAIT_MS)
+    with qtbot.waitSignal(dialog.dialed, timeout=WAIT_MS) as dialed:
+        click(qtbot, by_name(dialog, QPushButton, "Dial"))
+    dial_id = str(dialed.args[0])
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: (g := session.book.get(dial_id)) is not None and g.status.is_final,
+        timeout=WAIT_MS,
+    )
+    assert "No SIP password for alice is saved" in errors[0]
+    guest = session.book.get(dial_id)
+    assert guest is not None and guest.status is GuestStatus.REJECTED
+    assert sandbox.world.calls() == []  # nothing was sent to Twilio
