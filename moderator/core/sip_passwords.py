@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from moderator.core.errors import ErrorKind, TwilioError
-from moderator.core.profiles import _is_secure, _keyring_failures
+from moderator.core.profiles import _is_secure
 from moderator.core.sip import SipAuth, SipUriError
 from moderator.core.sip import parse as parse_sip
 
@@ -60,17 +60,19 @@ class SipPasswordStore:
     def load(self, account_sid: str, username: str, uri: str) -> str | None:
         """The saved password, or None when none is saved."""
         name = entry_name(account_sid, username, uri)
+        backend = self._keyring()
         try:
-            password: str | None = self._keyring().get_password(self.service, name)
-        except _keyring_failures() as exc:
+            password: str | None = backend.get_password(self.service, name)
+        except Exception as exc:  # any backend's failure, its text never shown (see below)
             raise _keyring_error("read", exc) from None
         return password
 
     def save(self, account_sid: str, username: str, uri: str, password: str) -> None:
         name = entry_name(account_sid, username, uri)
+        backend = self._keyring()
         try:
-            self._keyring().set_password(self.service, name, password)
-        except _keyring_failures() as exc:
+            backend.set_password(self.service, name, password)
+        except Exception as exc:  # any backend's failure, its text never shown (see below)
             raise _keyring_error("saved", exc) from None
 
     def resolve_password(
@@ -106,7 +108,10 @@ class SipPasswordStore:
     def _keyring(self) -> keyring.backend.KeyringBackend:
         import keyring
 
-        backend = self._backend if self._backend is not None else keyring.get_keyring()
+        try:
+            backend = self._backend if self._backend is not None else keyring.get_keyring()
+        except Exception as exc:  # keyring's own initialisation can fail in many ways
+            raise _keyring_error("read", exc) from None
         if not _is_secure(backend):
             raise TwilioError(
                 "No system keyring is available to keep SIP passwords safely.",

@@ -329,11 +329,17 @@ def test_passwords_are_remembered_only_in_the_keyring_per_account_user_and_host(
     assert store.resolve_password("AC1", None, uri, "") is None
 
 
-@pytest.mark.allow_log_warnings(r"SIP password keyring failure: KeyringLocked")
-def test_a_keyring_that_fails_says_so_without_the_password() -> None:
+@pytest.mark.allow_log_warnings(r"SIP password keyring failure: (KeyringLocked|RuntimeError)")
+@pytest.mark.parametrize("error", ["locked", "odd"])
+def test_a_keyring_that_fails_says_so_without_the_password(error: str) -> None:
     import keyring.errors
 
-    store = SipPasswordStore(backend=BrokenKeyring(lambda: keyring.errors.KeyringLocked("pw-9")))
+    def make_error() -> Exception:
+        if error == "locked":
+            return keyring.errors.KeyringLocked("pw-9")
+        return RuntimeError("backend echoed pw-9")
+
+    store = SipPasswordStore(backend=BrokenKeyring(make_error))
     with pytest.raises(TwilioError) as caught:
         store.resolve_password("AC1", SipAuth("alice", True), "sip:a@b.io", "pw-9")
     assert "keyring" in caught.value.message and "pw-9" not in caught.value.details
