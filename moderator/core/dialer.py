@@ -33,8 +33,10 @@ from moderator.core.models import Call, CallerId, CallStatus
 from moderator.core.phone import DEFAULT_REGION, PhoneNumberError
 from moderator.core.phone import parse as parse_number
 from moderator.core.poller import LiveCall, call_key, participants_key
-from moderator.core.redaction import mask_number
+from moderator.core.redaction import is_sip_address, mask_number
 from moderator.core.roster import GuestKind, RosterRow
+from moderator.core.sip import SipAuth, SipUriError, caller_name_problem
+from moderator.core.sip import parse as parse_sip
 from moderator.core.twiml import TwimlError, room_twiml
 
 __all__ = [
@@ -56,27 +58,51 @@ RECONCILE_DELAYS_S = (1.0, 3.0, 6.0, 12.0)
 @dataclass(frozen=True, slots=True)
 class DialRequest:
     """One dial as the host asked for it. The dial dialog mints one `request_id` per dialog,
-    so however often Dial is clicked, the dialer places at most one call for it."""
+    so however often Dial is clicked, the dialer places at most one call for it.
+
+    For a SIP guest `number` is the SIP URI, `caller_id` the caller name for the From header,
+    and the optional digest credentials come along: `sip_auth_password` is never shown by
+    repr (nor compared), and with `remember_sip_password` it is saved in the OS keyring, or
+    read from it when left empty."""
 
     room_sid: str
     room_name: str
-    number: str  # E.164
+    number: str  # E.164, or a SIP URI
     label: str
     identity: str
     caller_id: str
     timeout_s: int = 30
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sip_auth_username: str = ""
+    sip_auth_password: str = field(default="", repr=False, compare=False)
+    remember_sip_password: bool = False
+
+    @property
+    def is_sip(self) -> bool:
+        return is_sip_address(self.number)
+
+    @property
+    def sip_auth(self) -> SipAuth | None:
+        """The credentials a guest keeps for its redial (no password), None without any."""
+        if not self.is_sip or not self.sip_auth_username:
+            return None
+        return SipAuth(self.sip_auth_username, self.remember_sip_password)
 
 
 @dataclass(frozen=True, slots=True)
 class CreateCall:
-    """The create-call request to send for a dial (never retried blindly)."""
+    """The create-call request to send for a dial (never retried blindly).
+
+    `sip_auth` is a SIP guest's digest username; `sip_auth_password` the password typed for
+    this dial ("" when it is to be read from the keyring, `sip_auth.remember`), never in repr."""
 
     dial_id: str
     to: str
     from_: str
     twiml: str
     timeout_s: int
+    sip_auth: SipAuth | None = None
+    sip_auth_password: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +159,11 @@ def dial_problem(
     The dial dialog refuses all of these already; the dialer checks again because it is the
     last stop before a real phone rings, and a refused dial must change nothing. `caller_ids`
     is None while the account's caller IDs are not loaded (then any caller ID may be tried:
-    Twilio refuses a foreign one).
+    Twilio refuses a foreign one). A SIP guest's URI and caller name are checked for syntax
+    instead of the number and caller ID.
     """
+    if request.is_sip:
+        return _sip_problem(request) or _identity_problem(request, live)
     try:
         number = parse_number(request.number, DEFAULT_REGION)
     except PhoneNumberError as exc:
@@ -154,11 +183,42 @@ def dial_problem(
             "This caller ID is not one of the account's voice numbers or verified caller IDs.",
             "Pick a caller ID from the list.",
         )
+    return _identity_problem(request, live)
+
+
+def _identity_problem(request: DialRequest, live: LiveState) -> tuple[str, str] | None:
     if live.identity_connected(request.room_sid, request.identity):
         return (
             f"Someone with the identity {request.identity} is already in the room; "
             "dialing would disconnect them.",
             "Choose another identity.",
+        )
+    return None
+
+
+def _sip_problem(request: DialRequest) -> tuple[str, str] | None:
+    try:
+        uri = parse_sip(request.number)
+    except SipUriError as exc:
+        return exc.message, "Correct the SIP address and dial again."
+    if str(uri) != request.number:
+        return (
+            "The SIP address is not in its normal form.",
+            "Dial from the dial dialog, which checks the address.",
+        )
+    name_problem = caller_name_problem(request.caller_id)
+    if name_problem:
+        return name_problem, "Type another caller name."
+    if request.sip_auth_password and not request.sip_auth_username:
+        return "A SIP password was given without its username.", "Type the SIP username too."
+    if (
+        request.sip_auth_username
+        and not request.sip_auth_password
+        and not request.remember_sip_password
+    ):
+        return (
+            "The SIP username needs its password.",
+            "Type the SIP password, or use the one saved in the keyring.",
         )
     return None
 
@@ -297,6 +357,7 @@ class Dialer:
                 label=request.label,
                 caller_id=request.caller_id,
                 timeout_s=request.timeout_s,
+                sip_auth=request.sip_auth,
             )
         except (JournalError, ValueError) as exc:
             error = local_error(
@@ -306,10 +367,18 @@ class Dialer:
             )
             return self._refused(error, context)
         self._by_request[request.request_id] = guest.dial_id
-        return DialStart(guest.dial_id, self._create_call(guest, twiml), Changes.of_guest(guest))
+        call = self._create_call(guest, twiml, request.sip_auth_password)
+        return DialStart(guest.dial_id, call, Changes.of_guest(guest))
 
-    def redial(self, row: RosterRow) -> DialStart:
-        """Dial a guest who left or failed again: same number, identity, caller ID, timeout."""
+    def redial_needs_password(self, row: RosterRow) -> bool:
+        """Whether redialing this row's SIP guest takes a password typed anew (it is asked for
+        each dial unless the host had it remembered in the keyring)."""
+        old = self._book.get(row.dial_id) if row.dial_id is not None else None
+        return old is not None and old.sip_auth is not None and not old.sip_auth.remember
+
+    def redial(self, row: RosterRow, sip_auth_password: str = "") -> DialStart:
+        """Dial a guest who left or failed again: same number, identity, caller ID, timeout
+        (and SIP username; `sip_auth_password` is the password typed again, if it is asked)."""
         old = self._book.get(row.dial_id) if row.dial_id is not None else None
         if old is None:
             return DialStart("", None, Changes())
@@ -319,7 +388,8 @@ class Dialer:
         except (ValueError, KeyError, TwimlError, JournalError) as exc:
             error = local_error(str(exc), "Open the dial dialog and dial the number anew.")
             return self._refused(error, f"Redialing {old.masked_number}", old.room_sid)
-        return DialStart(guest.dial_id, self._create_call(guest, twiml), Changes.of_guest(guest))
+        call = self._create_call(guest, twiml, sip_auth_password)
+        return DialStart(guest.dial_id, call, Changes.of_guest(guest))
 
     def created(self, dial_id: str, call: Call) -> Changes:
         """Twilio accepted the create-call (or reconciliation found the call it placed)."""
@@ -484,9 +554,17 @@ class Dialer:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _create_call(self, guest: PhoneGuest, twiml: str) -> CreateCall:
+    def _create_call(self, guest: PhoneGuest, twiml: str, sip_password: str = "") -> CreateCall:
         assert guest.number is not None
-        return CreateCall(guest.dial_id, guest.number, guest.caller_id, twiml, guest.timeout_s)
+        return CreateCall(
+            guest.dial_id,
+            guest.number,
+            guest.caller_id,
+            twiml,
+            guest.timeout_s,
+            sip_auth=guest.sip_auth,
+            sip_auth_password=sip_password if guest.sip_auth is not None else "",
+        )
 
     def _refused(self, error: TwilioError, context: str, room_sid: str = "") -> DialStart:
         return DialStart("", None, Changes.of_error(Report(error, context, room_sid=room_sid)))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from moderator.core.redaction import mask_number
+from moderator.core.redaction import mask_number, redact_sip_uris
 
 if TYPE_CHECKING:
     import requests
@@ -569,7 +569,9 @@ def _display(message: str | None) -> str:
 
 
 def _masked(text: str) -> str:
-    return _E164ISH.sub(lambda match: mask_number(match.group(0)), _one_line(text))
+    # Twilio echoes a SIP To as it does a number: its user part goes too.
+    masked = _E164ISH.sub(lambda match: mask_number(match.group(0)), _one_line(text))
+    return redact_sip_uris(masked)
 
 
 def _one_line(text: str) -> str:

@@ -231,22 +231,54 @@ class TwilioGateway:
         twiml: str,
         timeout_s: int | None = None,
         status_callback: str | None = None,
+        sip_auth_username: str | None = None,
+        sip_auth_password: str | None = None,
     ) -> Call:
-        """Place a call running `twiml`. Never retried: see `TwilioError.outcome_unknown`."""
+        """Place a call running `twiml`. Never retried: see `TwilioError.outcome_unknown`.
+
+        `to` may be a SIP URI, then `from_` is the From header's user and the optional
+        `sip_auth_username` / `sip_auth_password` answer the endpoint's digest challenge. The
+        password travels in the POST body only (the SDK logs URLs and headers, not bodies),
+        and any error text that might echo it is scrubbed of it.
+        """
         problem = twiml_length_problem(twiml)
         if problem:
             raise _local_error(problem, kind=ErrorKind.INVALID_INPUT)
         calls = self._client.api.v2010.account.calls
-        instance = self._request(
-            Operation.CREATE_CALL,
-            lambda: calls.create(
-                to=to,
-                from_=from_,
-                twiml=twiml,
-                timeout=_or_unset(timeout_s),
-                status_callback=_or_unset(status_callback),
-            ),
-        )
+        try:
+            instance = self._request(
+                Operation.CREATE_CALL,
+                lambda: calls.create(
+                    to=to,
+                    from_=from_,
+                    twiml=twiml,
+                    timeout=_or_unset(timeout_s),
+                    status_callback=_or_unset(status_callback),
+                    sip_auth_username=_or_unset(sip_auth_username),
+                    sip_auth_password=_or_unset(sip_auth_password),
+                ),
+            )
+        except TwilioError as error:
+            if not sip_auth_password:
+                raise
+            secret: str = sip_auth_password
+
+            # Twilio never echoes the password, but nothing it says may carry it either; and
+            # the SDK's exception (with the request behind it) is not chained.
+            def scrub(text: str | None) -> str | None:
+                return text.replace(secret, "•••") if text else text
+
+            raise TwilioError(
+                scrub(error.message) or "",
+                action=scrub(error.action) or "",
+                kind=error.kind,
+                code=error.code,
+                status=error.status,
+                retryable=error.retryable,
+                outcome_unknown=error.outcome_unknown,
+                retry_after=error.retry_after,
+                twilio_message=scrub(error.twilio_message),
+            ) from None
         return self._convert(_call, instance)
 
     def fetch_call(self, sid: str) -> Call:

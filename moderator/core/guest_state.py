@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from moderator.core.redaction import redact_numbers
+from moderator.core.sip import SipAuth
 
 
 def utcnow() -> datetime:
@@ -110,6 +111,8 @@ class PhoneGuest:
 
     `number` is the full E.164 number, held in memory only: the journal keeps `masked_number`,
     so a guest rebuilt after a restart has `number=None` (and cannot be redialed without asking).
+    For a SIP guest `number` is the SIP URI and `masked_number` its masked form
+    (`sip:•••@pbx.example.com`).
     """
 
     dial_id: str  # uuid4 hex, assigned at click time: the stable row key before a call SID exists
@@ -143,6 +146,9 @@ class PhoneGuest:
     #: Dialed by the app, or a caller admitted from the lobby (then `caller_id` is the
     #: dial-in number they called, and `number` theirs).
     direction: Direction = Direction.DIALED
+    #: A SIP guest's digest username (and whether its password is in the keyring), for a
+    #: redial; never the password. Not in the journal, like `timeout_s`.
+    sip_auth: SipAuth | None = None
 
     @property
     def cancel_on_create(self) -> bool:

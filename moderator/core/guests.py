@@ -36,6 +36,7 @@ from moderator.core.guest_text import NOT_FOUND_BY_RECONCILE, event_text, room_e
 from moderator.core.journal import Journal
 from moderator.core.models import Call, Participant
 from moderator.core.redaction import mask_number, redact_numbers
+from moderator.core.sip import SipAuth
 
 __all__ = ["RECONCILE_SLACK", "GuestBook", "GuestEvent", "GuestStatus", "PhoneGuest", "utcnow"]
 
@@ -176,6 +177,7 @@ class GuestBook:
         caller_id: str,
         timeout_s: int = DEFAULT_TIMEOUT_S,
         direction: Direction = Direction.DIALED,
+        sip_auth: SipAuth | None = None,
     ) -> PhoneGuest:
         """Record a dial before its create-call request is sent; the guest row exists from now.
 
@@ -199,6 +201,7 @@ class GuestBook:
             dialed_at=now,
             timeout_s=timeout_s,
             direction=direction,
+            sip_auth=sip_auth,
         )
         self._recorder.record_dial(guest)
         watch = self._room(room_sid, room_name)
@@ -217,14 +220,22 @@ class GuestBook:
         number: str,
         label: str,
         dial_in_number: str,
+        call_sid: str,
     ) -> PhoneGuest:
         """Record a caller being admitted from the lobby, before the call's TwiML is replaced.
 
         The caller becomes a guest like a dialed one (roster, journal, Remove, restart), with
-        `caller_id` the dial-in number they called. `admitted` follows once Twilio took the new
+        `caller_id` the dial-in number they called. Unlike a dial, the call exists already, so
+        its SID is journaled at once: a crash before Twilio answers the redirect still leaves a
+        guest a restart can follow (and hang up). `admitted` follows once Twilio took the new
         TwiML; if it refused, `admit_failed` ends this guest and the caller stays on hold.
+        Raises `JournalError` when the journal cannot record it; nothing has changed then.
         """
-        return self.start_dial(
+        if call_sid in self._by_call_sid:
+            raise ValueError("This call is already a guest")
+        now = self._clock()
+        guest = PhoneGuest(
+            dial_id=uuid.uuid4().hex,
             room_sid=room_sid,
             room_name=room_name,
             identity=identity,
@@ -232,16 +243,38 @@ class GuestBook:
             masked_number=mask_number(number) if number else "an unknown caller",
             label=label,
             caller_id=dial_in_number,
+            call_sid=call_sid,
+            history=((GuestStatus.DIALING, now),),
+            dialed_at=now,
             direction=Direction.CALLED_IN,
         )
+        self._recorder.record_dial(guest)
+        watch = self._room(room_sid, room_name)
+        self._add(guest)
+        self._by_call_sid[call_sid] = guest.dial_id
+        self._preexisting[guest.dial_id] = frozenset(
+            sid for sid, who in watch.connected.items() if who == identity
+        )
+        return guest
 
     def admitted(self, dial_id: str, call: Call) -> list[GuestEvent]:
-        """Twilio took the admitting TwiML: the guest follows its call from here."""
-        return self.call_created(dial_id, call)
+        """Twilio took the admitting TwiML: one line for the log, then the call's state."""
+        guest = self._guests.get(dial_id)
+        if guest is None or guest.call_sid != call.sid:
+            return []
+        fact = Fact(Happening.CALL_CREATED, detail=call.sid)
+        return [self._event(guest, fact, self._clock()), *self.apply_call(call)]
 
     def admit_failed(self, dial_id: str, error_message: str) -> list[GuestEvent]:
-        """Twilio refused to redirect the call; the caller is still in the lobby."""
-        return self._end_unplaced(dial_id, Ending.REJECTED, error_message)
+        """Twilio refused to redirect the call; the caller is still in the lobby, so the call
+        is no longer this guest's (a later admit makes a new one)."""
+        guest = self._guests.get(dial_id)
+        if guest is None or guest.status.is_final:
+            return []
+        if guest.call_sid is not None:
+            self._by_call_sid.pop(guest.call_sid, None)
+        fact = Fact(Ending.REJECTED, detail=machine.redact(guest, error_message))
+        return self._apply(machine.finish(guest, fact, self._clock()))
 
     def redial(self, dial_id: str) -> PhoneGuest:
         """A new dial of a finished guest: same room, number, label, identity, caller ID and
@@ -262,6 +295,7 @@ class GuestBook:
             label=old.label,
             caller_id=old.caller_id,
             timeout_s=old.timeout_s,
+            sip_auth=old.sip_auth,
         )
 
     def mark_removed(self, dial_id: str) -> list[GuestEvent]:

@@ -4,6 +4,10 @@ Twilio fails a mis-aimed `<Connect><Room>` silently (the caller just hears the f
 duplicate identity silently evicts the participant already in the room (53205). These checks
 catch that beforehand. `run_preflight` is a pure function of data the app has already fetched,
 so the dial dialog can re-run it on every keystroke; `gather_preflight_inputs` fetches that data.
+
+A SIP guest (`to` is a `sip:`/`sips:` URI) gets the same room checks; the number and caller-ID
+checks become the URI's syntax and the caller name's (Twilio puts any name in the SIP From
+header, so it is not one of the account's caller IDs, and no E.164 or geo rule applies).
 """
 
 from __future__ import annotations
@@ -16,18 +20,23 @@ from moderator.core.errors import ErrorKind, TwilioError
 from moderator.core.identity import validate_identity
 from moderator.core.models import CallerId, Participant, Room
 from moderator.core.phone import DEFAULT_REGION, PhoneNumberError, mask, parse
+from moderator.core.redaction import is_sip_address
+from moderator.core.sip import SipUriError, caller_name_problem
+from moderator.core.sip import parse as parse_sip
 
 if TYPE_CHECKING:
     from moderator.core.gateway import TwilioGateway
 
 __all__ = [
     "CHECK_CALLER_ID",
+    "CHECK_CALLER_NAME",
     "CHECK_IDENTITY",
     "CHECK_NUMBER",
     "CHECK_PHONE_CAPACITY",
     "CHECK_ROOM",
     "CHECK_ROOM_CAPACITY",
     "CHECK_ROOM_TYPE",
+    "CHECK_SIP_ADDRESS",
     "MAX_PHONE_PARTICIPANTS",
     "CheckResult",
     "PreflightInputs",
@@ -46,6 +55,8 @@ CHECK_ROOM_CAPACITY = "Room capacity"
 CHECK_IDENTITY = "Identity"
 CHECK_CALLER_ID = "Caller ID"
 CHECK_NUMBER = "Number to call"
+CHECK_CALLER_NAME = "Caller name"
+CHECK_SIP_ADDRESS = "SIP address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +219,11 @@ def _check_identity(inputs: PreflightInputs) -> CheckResult:
 
 
 def _check_caller_id(inputs: PreflightInputs) -> CheckResult:
+    if is_sip_address(inputs.to):
+        problem = caller_name_problem(inputs.from_)
+        if problem:
+            return CheckResult(CHECK_CALLER_NAME, False, problem)
+        return CheckResult(CHECK_CALLER_NAME, True, f"The guest sees the call from {inputs.from_}.")
     if not inputs.from_:
         return CheckResult(CHECK_CALLER_ID, False, "Pick a caller ID.")
     if not inputs.caller_ids:
@@ -227,6 +243,12 @@ def _check_caller_id(inputs: PreflightInputs) -> CheckResult:
 
 
 def _check_number(inputs: PreflightInputs) -> CheckResult:
+    if is_sip_address(inputs.to):
+        try:
+            uri = parse_sip(inputs.to)
+        except SipUriError as error:
+            return CheckResult(CHECK_SIP_ADDRESS, False, error.message)
+        return CheckResult(CHECK_SIP_ADDRESS, True, f"{uri.masked} is a valid SIP address.")
     try:
         to = parse(inputs.to, inputs.default_region)
     except PhoneNumberError as error:

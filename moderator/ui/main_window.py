@@ -498,8 +498,19 @@ class MainWindow(QMainWindow):
     def redial_current(self) -> None:
         """Redial the selected phone guest who left or whose call failed."""
         row = self.roster_pane.current_row()
-        if row is not None and row.can_redial and self._session is not None:
-            self._session.redial(row)
+        session = self._session
+        if row is None or not row.can_redial or session is None:
+            return
+        if session.redial_needs_password(row):  # a SIP guest whose password is not kept
+            from moderator.ui.dialogs.sip_password_dialog import ask_sip_password
+
+            def redial(password: str) -> None:
+                if self._session is session:
+                    session.redial(row, password)
+
+            ask_sip_password(self, row.name, redial)
+            return
+        session.redial(row)
 
     def _reveal_current(self, on: bool) -> None:
         row = self.roster_pane.current_row()

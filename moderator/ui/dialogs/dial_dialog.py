@@ -4,6 +4,12 @@ Everything a host needs to trust a dial is on screen before it is placed: the nu
 dialed, the identity other participants will see, the exact TwiML, and the pre-flight checks run
 against Twilio (on the worker pool, debounced while typing). Dial is enabled only when every check
 passed for exactly what is on screen, and a second click can never place a second call.
+
+The same field takes a SIP address (`sip:alice@pbx.example.com`). Typing one switches the form:
+the country goes, the caller-ID picker becomes a free-text caller name (the user Twilio puts in
+the SIP From header), and optional digest credentials appear. The password is asked for each
+dial, or kept only in the OS keyring when the host ticks "Remember password in keyring"; the
+dialog never reads the keyring itself (that happens on the worker that places the call).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Protocol
 import phonenumbers
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -32,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator.core import phone
+from moderator.core import phone, sip
 from moderator.core.dialer import DialRequest
 from moderator.core.identity import generate_phone_identity, validate_identity
 from moderator.core.models import CallerId, CallerIdSource
@@ -42,6 +49,12 @@ from moderator.ui import resources
 
 PREFLIGHT_DEBOUNCE_MS = 300
 MAX_LABEL_LENGTH = 64
+#: Room for a SIP URI, and a little more, so an over-long one is explained, not cut short.
+MAX_ADDRESS_LENGTH = 300
+MAX_SIP_USERNAME_LENGTH = 128
+MAX_SIP_PASSWORD_LENGTH = 128
+#: Under the empty field: the one place that says a SIP address may be typed there too.
+EMPTY_NUMBER_HINT = "Or a SIP address, e.g. sip:alice@pbx.example.com"
 
 
 class PreflightHandle(Protocol):
@@ -131,6 +144,7 @@ class DialDialog(QDialog):
         # dialog is driven programmatically), the session places at most one call for it.
         self._request_id = uuid.uuid4().hex
         self._ready = False  # inputs are wired up at the end of __init__
+        self._sip_mode = False  # the field holds a SIP address: the form is the SIP one
         self.dial_id: str | None = None
 
         intro = QLabel(
@@ -149,7 +163,8 @@ class DialDialog(QDialog):
         self.number_edit = QLineEdit(self)
         self.number_edit.setAccessibleName("Phone number")
         self.number_edit.setPlaceholderText("e.g. (415) 555-2671 or +44 20 7183 8750")
-        self.number_edit.setMaxLength(40)
+        self.number_edit.setAccessibleDescription("A phone number or a SIP address (sip:…)")
+        self.number_edit.setMaxLength(MAX_ADDRESS_LENGTH)
         self.number_hint = QLabel(self)
         self.number_hint.setObjectName("fieldHint")
         self.number_hint.setWordWrap(True)
@@ -188,6 +203,34 @@ class DialDialog(QDialog):
         self._preferred_caller_id = preferred_caller_id
         self.set_caller_ids(caller_ids)
 
+        # SIP guests: a caller name instead of a caller ID, and optional digest credentials.
+        self._intro = intro
+        self.caller_name_edit = QLineEdit(self)
+        self.caller_name_edit.setAccessibleName("Caller name")
+        self.caller_name_edit.setPlaceholderText("e.g. front-desk")
+        self.caller_name_edit.setToolTip(
+            "The user you want to show up in the From header of the SIP call"
+        )
+        self.caller_name_edit.setMaxLength(sip.MAX_CALLER_NAME_LENGTH)
+        self.sip_username_edit = QLineEdit(self)
+        self.sip_username_edit.setAccessibleName("SIP username")
+        self.sip_username_edit.setPlaceholderText("Optional: only if the SIP endpoint asks")
+        self.sip_username_edit.setMaxLength(MAX_SIP_USERNAME_LENGTH)
+        self.sip_password_edit = QLineEdit(self)
+        self.sip_password_edit.setAccessibleName("SIP password")
+        self.sip_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sip_password_edit.setMaxLength(MAX_SIP_PASSWORD_LENGTH)
+        self.sip_password_edit.setPlaceholderText("Asked for each dial")
+        self.remember_password_check = QCheckBox("Remember password in keyring", self)
+        self.remember_password_check.setAccessibleName("Remember password in keyring")
+        self.remember_password_check.setToolTip(
+            "Keep the password in the system keyring for the next dials to this SIP host; "
+            "left empty, the saved one is used. It is never written anywhere else."
+        )
+        self.sip_auth_hint = QLabel(self)
+        self.sip_auth_hint.setObjectName("fieldHint")
+        self.sip_auth_hint.setWordWrap(True)
+
         self.twiml_preview = QPlainTextEdit(self)
         self.twiml_preview.setObjectName("twimlPreview")
         self.twiml_preview.setAccessibleName("TwiML preview")
@@ -217,6 +260,16 @@ class DialDialog(QDialog):
         form.addRow(self._buddy_label("&Identity:", self.identity_edit), identity_row)
         form.addRow("", self.identity_hint)
         form.addRow("&Caller ID:", self.caller_id_combo)
+        for text, field in (
+            ("Caller na&me:", self.caller_name_edit),
+            ("SIP &username:", self.sip_username_edit),
+            ("SIP pass&word:", self.sip_password_edit),
+        ):
+            form.addRow(self._buddy_label(text, field), field)
+        form.addRow("", self.remember_password_check)
+        form.addRow("", self.sip_auth_hint)
+        self._form = form
+        self._number_label = form.labelForField(number_row)
         form.addRow("TwiML:", self.twiml_preview)
         form.addRow("Checks:", checks_column)
 
@@ -245,10 +298,16 @@ class DialDialog(QDialog):
         self.identity_edit.textChanged.connect(self._inputs_changed)
         self.caller_id_combo.currentIndexChanged.connect(self._inputs_changed)
         self.label_edit.textChanged.connect(self._update_dial_enabled)
+        self.caller_name_edit.textChanged.connect(self._inputs_changed)
+        # Credentials are not part of the checks: they change only what Dial may send.
+        self.sip_username_edit.textChanged.connect(self._sip_auth_changed)
+        self.sip_password_edit.textChanged.connect(self._sip_auth_changed)
+        self.remember_password_check.toggled.connect(self._sip_auth_changed)
         # The number is what the host came to type: it takes focus, and Tab goes on to the country.
         QWidget.setTabOrder(self.number_edit, self.country_combo)
         QWidget.setTabOrder(self.country_combo, self.label_edit)
         self.number_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._show_sip_rows(False)
         self._ready = True
         self._inputs_changed()
         # Room-level problems (peer-to-peer, full, gone) show before the host types anything.
@@ -282,12 +341,24 @@ class DialDialog(QDialog):
         self._inputs_changed()
 
     def caller_id(self) -> str:
-        """The chosen caller ID (E.164) or ""."""
+        """The chosen caller ID (E.164) or ""; for a SIP guest, the caller name typed."""
+        if self._sip_mode:
+            return self.caller_name_edit.text().strip()
         data = self.caller_id_combo.currentData()
         return str(data) if data else ""
 
+    def is_sip(self) -> bool:
+        """Whether the field holds a SIP address (the form is then the SIP one)."""
+        return self._sip_mode
+
     def number(self) -> str | None:
-        """The typed number as E.164, or None while it is not a valid number."""
+        """The typed number as E.164 (a SIP address as Twilio gets it), or None while it is
+        not a valid one."""
+        if self._sip_mode:
+            try:
+                return str(sip.parse(self.number_edit.text()))
+            except sip.SipUriError:
+                return None
         try:
             return phone.parse(self.number_edit.text(), self.region())
         except phone.PhoneNumberError:
@@ -296,6 +367,7 @@ class DialDialog(QDialog):
     def request(self) -> DialRequest:
         """The dial request for exactly what is on screen."""
         number = self.number()
+        sip_mode = self._sip_mode
         return DialRequest(
             room_sid=self._room_sid,
             room_name=self._room_name,
@@ -304,6 +376,9 @@ class DialDialog(QDialog):
             caller_id=self.caller_id(),
             label=self.label_edit.text().strip(),
             request_id=self._request_id,
+            sip_auth_username=self.sip_username_edit.text().strip() if sip_mode else "",
+            sip_auth_password=self.sip_password_edit.text() if sip_mode else "",
+            remember_sip_password=sip_mode and self.remember_password_check.isChecked(),
         )
 
     def checks(self) -> list[CheckResult] | None:
@@ -319,7 +394,14 @@ class DialDialog(QDialog):
         identity_problem = self._identity_problem()
         if identity_problem:
             problems.append(identity_problem)
-        if not self.caller_id():
+        if self._sip_mode:
+            name_problem = sip.caller_name_problem(self.caller_id())
+            if name_problem:
+                problems.append(name_problem)
+            auth_problem = self._sip_auth_problem()
+            if auth_problem:
+                problems.append(auth_problem)
+        elif not self.caller_id():
             problems.append("Choose a caller ID.")
         return problems
 
@@ -353,6 +435,8 @@ class DialDialog(QDialog):
         text = self.number_edit.text()
         if not text.strip():
             return "Enter the guest's phone number."
+        if self._sip_mode:
+            return sip.problem(text)
         try:
             number = phone.parse(text, self.region())
         except phone.PhoneNumberError as exc:
@@ -373,19 +457,101 @@ class DialDialog(QDialog):
             )
         return None
 
+    def _sip_auth_problem(self) -> str | None:
+        username = self.sip_username_edit.text().strip()
+        password = self.sip_password_edit.text()
+        if password and not username:
+            return "Type the SIP username that goes with this password."
+        if username and not password and not self.remember_password_check.isChecked():
+            return "Type the SIP password, or tick Remember to use the saved one."
+        return None
+
+    def _sip_auth_changed(self) -> None:
+        if self._closed or not self._ready:
+            return
+        self._show_sip_auth_hint()
+        self._update_dial_enabled()
+
+    def _show_sip_auth_hint(self) -> None:
+        problem = self._sip_auth_problem()
+        if problem:
+            self._set_hint(self.sip_auth_hint, problem, error=True)
+            return
+        username = self.sip_username_edit.text().strip()
+        remember = self.remember_password_check.isChecked()
+        if not username:
+            text = "No credentials: for endpoints that do not challenge the call."
+        elif self.sip_password_edit.text():
+            text = (
+                "The password is saved in the system keyring when you dial."
+                if remember
+                else "The password is used for this dial only."
+            )
+        else:
+            text = "The password saved in the system keyring for this username is used."
+        self._set_hint(self.sip_auth_hint, text)
+
+    def _update_mode(self) -> None:
+        """Switch between the phone and the SIP form as the field's text says."""
+        sip_mode = sip.is_sip_address(self.number_edit.text())
+        if sip_mode == self._sip_mode:
+            return
+        self._sip_mode = sip_mode
+        self._show_sip_rows(sip_mode)
+        self._grow_to_fit()
+
+    def _show_sip_rows(self, sip_mode: bool) -> None:
+        form = self._form
+        form.setRowVisible(self.caller_id_combo, not sip_mode)
+        for widget in (
+            self.caller_name_edit,
+            self.sip_username_edit,
+            self.sip_password_edit,
+            self.remember_password_check,
+            self.sip_auth_hint,
+        ):
+            form.setRowVisible(widget, sip_mode)
+        self.country_combo.setVisible(not sip_mode)
+        if isinstance(self._number_label, QLabel):
+            self._number_label.setText("SIP a&ddress:" if sip_mode else "Phone &number:")
+        where = _html(self._room_name)
+        self._intro.setText(
+            f"Calls a SIP address and connects it to <b>{where}</b> as a participant."
+            if sip_mode
+            else f"Calls a phone and connects it to <b>{where}</b> as a participant."
+        )
+        if sip_mode:
+            self._show_sip_auth_hint()
+
+    def _grow_to_fit(self) -> None:
+        """Make room for the SIP rows, so the checks are not squeezed into a scroll area; the
+        dialog never shrinks under the host's hands (nor grows past the screen)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        wanted = self.sizeHint().height()
+        screen = self.screen()
+        if screen is not None:
+            wanted = min(wanted, screen.availableGeometry().height())
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
+
     def _inputs_changed(self) -> None:
         if self._closed or not self._ready:
             return
+        self._update_mode()
         self._generation += 1
         number_problem = self._number_problem()
         typed = bool(self.number_edit.text().strip())
         if number_problem and typed:
             self._set_hint(self.number_hint, number_problem, error=True)
+        elif typed and self._sip_mode:
+            self._set_hint(self.number_hint, f"Will call {self.number() or ''}")
         elif typed:
             number = self.number() or ""
             self._set_hint(self.number_hint, f"Will dial {phone.format_international(number)}")
         else:
-            self._set_hint(self.number_hint, "")
+            self._set_hint(self.number_hint, EMPTY_NUMBER_HINT)
         identity_problem = self._identity_problem()
         self._set_hint(
             self.identity_hint,

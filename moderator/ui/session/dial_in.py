@@ -37,7 +37,7 @@ from moderator.core.live_state import LiveState
 from moderator.core.lobby import Lobby, WaitingCaller, wait_clock
 from moderator.core.models import Call, IncomingNumber, Room
 from moderator.core.phone import format_international
-from moderator.core.poller import participants_key
+from moderator.core.poller import call_key, participants_key
 from moderator.core.twiml import TwimlError, decline_twiml, room_twiml
 from moderator.ui.tasks import TaskRunner
 
@@ -250,8 +250,9 @@ class DialInDesk(QObject):
                 number=caller.number,
                 label=caller.label,
                 dial_in_number=caller.called,
+                call_sid=caller.call_sid,
             )
-        except (TwimlError, JournalError) as exc:
+        except (TwimlError, JournalError, ValueError) as exc:
             error = local_error(str(exc), "Try again; if it keeps failing, restart the app.")
             self._apply(Changes.of_error(Report(error, context, ErrorTopic.ACTION, room.sid)))
             return False
@@ -261,8 +262,9 @@ class DialInDesk(QObject):
         gateway = self._gateway
 
         def done(call: Call) -> None:
-            changes = self._dialer.created(guest.dial_id, call)
-            changes.polls.add(participants_key(room.sid))
+            events = self._book.admitted(guest.dial_id, call)
+            changes = Changes.of_guest(self._book.get(guest.dial_id), events)
+            changes.polls.update({participants_key(room.sid), call_key(call.sid)})
             changes.tick = True
             self._apply(changes)
 

@@ -96,9 +96,27 @@ class HostActions(QObject):
             self._polls.note_action_failure(error)
             self._apply(self._dialer.create_failed(dial_id, error))
 
+        def work() -> Call:
+            if call.sip_auth is None:
+                return gateway.create_call(call.to, call.from_, call.twiml, call.timeout_s)
+            # The keyring may block on an unlock prompt: read (or save) it here, on the pool.
+            from moderator.core.sip_passwords import SipPasswordStore
+
+            password = SipPasswordStore().resolve_password(
+                gateway.account_sid, call.sip_auth, call.to, call.sip_auth_password
+            )
+            return gateway.create_call(
+                call.to,
+                call.from_,
+                call.twiml,
+                call.timeout_s,
+                sip_auth_username=call.sip_auth.username,
+                sip_auth_password=password,
+            )
+
         return self.runner.run(
             f"dial:{dial_id}",
-            lambda: gateway.create_call(call.to, call.from_, call.twiml, call.timeout_s),
+            work,
             lambda created: self._apply(self._dialer.created(dial_id, created)),
             failed,
         )

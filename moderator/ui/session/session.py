@@ -307,9 +307,16 @@ class Session(QObject):
         """
         return self._actions.start_dial(self._dialer.begin(request, self._caller_ids))
 
-    def redial(self, row: RosterRow) -> str:
-        """Dial a phone guest who left or failed again (same number, identity, caller ID)."""
-        return self._actions.start_dial(self._dialer.redial(row))
+    def redial(self, row: RosterRow, sip_auth_password: str = "") -> str:
+        """Dial a phone guest who left or failed again (same number, identity, caller ID).
+
+        A SIP guest whose password is not remembered needs it again (`redial_needs_password`).
+        """
+        return self._actions.start_dial(self._dialer.redial(row, sip_auth_password))
+
+    def redial_needs_password(self, row: RosterRow) -> bool:
+        """Whether this row's redial must ask the host for the SIP password again."""
+        return self._dialer.redial_needs_password(row)
 
     def remove(self, row: RosterRow) -> None:
         """Remove from the room: disconnect an app participant; cancel a ringing phone guest;
