@@ -166,3 +166,21 @@ def test_the_stock_sdk_composes(client: Client, sandbox: SandboxServer, ended_ro
     assert (done.status, done.duration) == ("completed", 40)
     assert [c.sid for c in client.video.v1.compositions.list(room_sid=ended_room)] == [created.sid]
     assert client.video.v1.compositions(created.sid).delete() is True
+
+
+def test_a_room_composed_the_moment_it_ends_still_completes(
+    http: TwilioHttp, sandbox: SandboxServer
+) -> None:
+    room = http.call(
+        "POST", "/v1/Rooms", {"UniqueName": "quick", "RecordParticipantsOnConnect": "true"}, 201
+    )["sid"]
+    sandbox.world.join_app_participant(room, "alice", ("audio",))
+    sandbox.clock.advance(20)  # type: ignore[attr-defined]
+    sandbox.world.complete_room(room)
+    created = compose(http, {"RoomSid": room, "AudioSources": "*"})
+    assert {
+        r["status"] for r in http.call("GET", f"/v1/Rooms/{room}/Recordings")["recordings"]
+    } == {"processing"}, "the track recordings are still being finalised"
+    sandbox.clock.advance(ENQUEUED_S + processing_seconds(20))  # type: ignore[attr-defined]
+    done = http.call("GET", f"/v1/Compositions/{created['sid']}")
+    assert (done["status"], done["duration"]) == ("completed", 20)

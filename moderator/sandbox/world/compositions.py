@@ -1,8 +1,8 @@
 """Compositions: one media file mixed from a finished group room's track recordings.
 
 A composition is `enqueued` when created, `processing` `ENQUEUED_S` later, and `completed`
-(or `failed` when no completed recording of the room matches its sources) after
-`processing_seconds(duration)` more. Its file is a small valid MP4 or WebM of the composed
+after `processing_seconds(duration)` more (or `failed` when no recording of the room whose capture
+ended matches its sources). Its file is a small valid MP4 or WebM of the composed
 duration; `size` is that file's length, so a download's progress adds up. Deleting keeps the
 metadata with status `deleted` and drops the media.
 """
@@ -186,7 +186,7 @@ class Compositions:
         if composition.status != "enqueued":
             return
         composition.status = "processing"
-        recordings = self._recordings.completed_in(composition.room_sid)
+        recordings = self._recordings.captured_in(composition.room_sid)
         picked = _selected(
             recordings, "audio", composition.audio_sources, composition.audio_sources_excluded
         ) + _selected(recordings, "video", _video_sources(composition.video_layout), [])

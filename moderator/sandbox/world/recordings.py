@@ -271,13 +271,17 @@ class Recordings:
             ]
             return sorted(found, key=lambda r: r.seq)
 
-    def completed_in(self, room_sid: str) -> list[Recording]:
-        """The room's completed recordings, oldest first (lock held; for compositions)."""
+    def captured_in(self, room_sid: str) -> list[Recording]:
+        """The room's recordings whose capture ended and whose media exists, oldest first.
+
+        Lock held; for compositions. One still being finalised counts: Twilio composes a room
+        as soon as it ended, without the caller waiting for each track to turn `completed`.
+        """
         return sorted(
             (
                 r
                 for r in self._recordings.values()
-                if r.room_sid == room_sid and r.status == "completed"
+                if r.room_sid == room_sid and r.stopped_at is not None and r.status != "deleted"
             ),
             key=lambda r: r.seq,
         )
