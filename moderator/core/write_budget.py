@@ -167,8 +167,12 @@ class WriteBudget(Generic[T]):
     # ------------------------------------------------------------------ admission
 
     def _recent(self, now: float) -> int:
-        """Sends within the window before `now` (older ones are forgotten)."""
-        while self._sent and not now - self._sent[0] < self.window_s:
+        """Sends within the window before `now` (older ones are forgotten).
+
+        A send at `t` counts until `t + window_s`, computed exactly as `next_slot` computes
+        it, so asking again at the promised slot is always admitted.
+        """
+        while self._sent and now >= self._sent[0] + self.window_s:
             self._sent.popleft()
         return len(self._sent)
 
