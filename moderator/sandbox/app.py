@@ -6,7 +6,8 @@ failure (`Controls.fail_route`) → route → world
 (under its lock) → JSON, possibly cut short by the malformed-body fault → request log. A handler
 may answer a ready Response instead of JSON (204 No Content, a served asset's bytes). The routes
 and their handlers live in `moderator.sandbox.routes`, one module per resource family; this module
-is the pipeline they share.
+is the pipeline they share. Signed media URLs (`/media/…`, what `…/Media` redirects to) skip
+Basic auth, as the storage URLs Twilio redirects to do; they are still logged.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from werkzeug.wrappers import Request, Response
 from moderator.sandbox.controls import Controls
 from moderator.sandbox.errors import ApiError, error_body
 from moderator.sandbox.request_log import RequestLog, RequestRecord
-from moderator.sandbox.routes import calls, inbound, numbers, rooms, serverless
+from moderator.sandbox.routes import calls, inbound, media, numbers, rooms, serverless
 from moderator.sandbox.routes.common import Handlers, JsonObject
 from moderator.sandbox.world import World
 
@@ -39,9 +40,17 @@ __all__ = ["AcceptedCredentials", "SandboxApp"]
 log = logging.getLogger(__name__)
 
 URL_MAP = Map(
-    [*numbers.RULES, *calls.RULES, *rooms.RULES, *serverless.RULES, *inbound.RULES],
+    [
+        *numbers.RULES,
+        *calls.RULES,
+        *rooms.RULES,
+        *serverless.RULES,
+        *inbound.RULES,
+        *media.RULES,
+    ],
     strict_slashes=False,
 )
+REDIRECT_STATUSES = {301, 302, 303, 307}
 
 
 @dataclass(frozen=True, repr=False)
@@ -81,12 +90,14 @@ class SandboxApp:
         self.credentials = credentials
         self.controls = controls
         self.request_log = request_log
+        self._media = media.MediaRoutes(world)
         self._handlers: Handlers = {
             **numbers.NumberRoutes(world, credentials.auth_token).handlers(),
             **calls.CallRoutes(world).handlers(),
             **rooms.RoomRoutes(world).handlers(),
             **serverless.ServerlessRoutes(world).handlers(),
             **inbound.InboundCallRoutes(world).handlers(),
+            **self._media.handlers(),
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -115,6 +126,8 @@ class SandboxApp:
         latency = self.controls.latency_for(request.method, request.path)
         if latency > 0:
             time.sleep(latency / 1000.0)
+        if request.path.startswith(media.MEDIA_PREFIX):
+            return self._media.serve_media(request)
         public = request.path.startswith(serverless.PUBLIC_PREFIX)
         if not public and not self._authenticated(request):
             return self._json(401, error_body(401, 20003, "Authenticate"))
@@ -142,10 +155,15 @@ class SandboxApp:
         except Exception:  # a sandbox bug must still look like Twilio, not an HTML page
             log.exception("sandbox failed on %s %s", request.method, request.path)
             status, body = 500, error_body(500, 20500, "Internal Server Error")
+        if status == 204:
+            return self._text(204, "")
         text = json.dumps(body)
         if 200 <= status < 300 and not control and self.controls.draw_malformed():
             text = text[: max(1, len(text) // 2)]
-        return self._text(status, text)
+        response = self._text(status, text)
+        if status in REDIRECT_STATUSES:
+            response.headers["Location"] = str(body["redirect_to"])
+        return response
 
     def _authenticated(self, request: Request) -> bool:
         if self.controls.credentials_revoked:

@@ -88,6 +88,7 @@ def room_json(room: Room, account_sid: str) -> JsonObject:
     """video.v1.room."""
     url = f"{VIDEO_BASE}/v1/Rooms/{room.sid}"
     group = room.type in {"group", "group-small"}
+    options = room.options
     return {
         "sid": room.sid,
         "status": room.status,
@@ -102,15 +103,15 @@ def room_json(room: Room, account_sid: str) -> JsonObject:
         "duration": None if room.end_time is None else int(room.end_time - room.created_at),
         "type": room.type,
         "max_participants": room.max_participants,
-        "max_participant_duration": 14400,
+        "max_participant_duration": options.max_participant_duration,
         "max_concurrent_published_tracks": 170 if group else 0,
-        "record_participants_on_connect": False,
+        "record_participants_on_connect": options.record_participants_on_connect,
         "video_codecs": ["VP8"],
         "media_region": "us1" if group else None,
-        "audio_only": False,
-        "empty_room_timeout": 5,
-        "unused_room_timeout": 5,
-        "large_room": False,
+        "audio_only": options.audio_only,
+        "empty_room_timeout": options.empty_room_timeout,
+        "unused_room_timeout": options.unused_room_timeout,
+        "large_room": options.large_room,
         "url": url,
         "links": {
             "participants": f"{url}/Participants",

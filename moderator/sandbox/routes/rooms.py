@@ -1,10 +1,11 @@
-"""Video v1: rooms, their participants, and participants' published tracks."""
+"""Video v1: rooms (with their create options), participants, and published tracks."""
 
 from __future__ import annotations
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 
+from moderator.sandbox.errors import ApiError
 from moderator.sandbox.paging import parse_page_request, slice_page
 from moderator.sandbox.routes.common import (
     NEWEST_FIRST,
@@ -21,8 +22,13 @@ from moderator.sandbox.serialization import (
     video_list_json,
 )
 from moderator.sandbox.world import World
+from moderator.sandbox.world.room_options import (
+    DEFAULT_MAX_PARTICIPANT_DURATION_S,
+    DEFAULT_ROOM_TIMEOUT_MIN,
+    RoomOptions,
+)
 
-__all__ = ["RULES", "RoomRoutes"]
+__all__ = ["RULES", "RoomRoutes", "bool_form", "room_options"]
 
 RULES = [
     Rule("/v1/Rooms", endpoint="rooms", methods=["GET", "POST"]),
@@ -44,6 +50,36 @@ RULES = [
         methods=["GET"],
     ),
 ]
+
+
+def bool_form(request: Request, name: str, default: bool) -> bool:
+    """A boolean form field as the SDK sends it ("true"/"false"); 20001 for anything else."""
+    raw = request.form.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.lower()
+    if lowered not in {"true", "false"}:
+        raise ApiError(400, 20001, f"{name} must be true or false, got {raw!r}")
+    return lowered == "true"
+
+
+def room_options(request: Request) -> RoomOptions:
+    """POST /v1/Rooms's options with Twilio's REST defaults (5-minute timeouts, 4 hours)."""
+
+    def number(name: str, default: int) -> int:
+        value = int_form(request, name, default)
+        return default if value is None else value
+
+    return RoomOptions(
+        audio_only=bool_form(request, "AudioOnly", False),
+        record_participants_on_connect=bool_form(request, "RecordParticipantsOnConnect", False),
+        max_participant_duration=number(
+            "MaxParticipantDuration", DEFAULT_MAX_PARTICIPANT_DURATION_S
+        ),
+        empty_room_timeout=number("EmptyRoomTimeout", DEFAULT_ROOM_TIMEOUT_MIN),
+        unused_room_timeout=number("UnusedRoomTimeout", DEFAULT_ROOM_TIMEOUT_MIN),
+        large_room=bool_form(request, "LargeRoom", False),
+    )
 
 
 class RoomRoutes:
@@ -69,12 +105,15 @@ class RoomRoutes:
     def _create_room(self, request: Request) -> tuple[int, JsonObject]:
         form = request.form
         max_participants = int_form(request, "MaxParticipants", None)
+        options = room_options(request)
         with self.world.locked():
             sid = self.world.create_room(
                 unique_name=form.get("UniqueName") or None,
                 type=form.get("Type") or "group",
                 max_participants=max_participants,
                 status_callback=optional(form.get("StatusCallback")),
+                options=options,
+                rest=True,
             )
             return 201, room_json(self.world.find_room(sid), self.world.account_sid)
 

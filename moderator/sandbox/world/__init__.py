@@ -6,7 +6,10 @@ clock; due events run lazily at the start of every public method and on `ManualC
 
 Modules: `state` (the shared lock, clock, SIDs, order, scheduler), `records` (the dataclasses),
 `filters` (date filters), `numbers` (account, incoming numbers, caller IDs), `rooms` (rooms,
-participants, tracks), `call_rules` and `calls` (call validation and lifecycle), `facade` (World).
+participants, tracks; `room_options` their create options), `call_rules` and `calls` (call
+validation and lifecycle), `track_rules` (subscribe/recording rule checks and matching),
+`subscriptions`, `recordings`, `compositions` and `media_files` (the files they serve), `facade`
+(World).
 """
 
 from moderator.sandbox.world.call_rules import callee_behaviour

@@ -2,8 +2,10 @@
 
 Each family lives in its own module and shares one `WorldState` (lock, clock, SIDs, creation
 order, scheduler): `Numbers` (the account, incoming numbers, caller IDs), `Rooms` (rooms,
-participants, published tracks), `Calls` (calls and their TwiML lifecycle) and `Serverless`
-(services, environments, assets, builds, deployments, served twil.io assets). A new resource
+participants, published tracks), `Calls` (calls and their TwiML lifecycle), `Serverless`
+(services, environments, assets, builds, deployments, served twil.io assets),
+`Subscriptions` (subscribe rules and subscribed tracks), `Recordings` (recording rules and
+track recordings) and `Compositions`. A new resource
 family is a new module with a class taking the state, constructed and exposed here.
 
 The world's methods are the families' own bound methods, so REST handlers and tests keep calling
@@ -17,11 +19,14 @@ from contextlib import contextmanager
 
 from moderator.sandbox.clock import Clock
 from moderator.sandbox.world.calls import Calls
+from moderator.sandbox.world.compositions import Compositions
 from moderator.sandbox.world.numbers import Numbers
+from moderator.sandbox.world.recordings import Recordings
 from moderator.sandbox.world.records import OwnedNumber
 from moderator.sandbox.world.rooms import Rooms
 from moderator.sandbox.world.serverless import Serverless
 from moderator.sandbox.world.state import WorldState
+from moderator.sandbox.world.subscriptions import Subscriptions
 
 __all__ = ["World"]
 
@@ -66,6 +71,9 @@ class World:
             serverless=serverless,
         )
         video.phone_left = voice.participant_left
+        self.subscriptions = subscriptions = Subscriptions(state, video)
+        self.recording = recording = Recordings(state, video)
+        self.composing = composing = Compositions(state, video, recording)
 
         # Video: rooms, participants, published tracks (REST operations and test API).
         self.create_room = video.create_room
@@ -96,6 +104,27 @@ class World:
         # Serverless: the control that makes the next build fail, and what is deployed.
         self.fail_next_build = serverless.fail_next_build
         self.deployed_urls = serverless.deployed_urls
+
+        # Track subscriptions, recordings, compositions.
+        self.fetch_subscribe_rules = subscriptions.fetch_subscribe_rules
+        self.update_subscribe_rules = subscriptions.update_subscribe_rules
+        self.list_subscribed_tracks = subscriptions.list_subscribed_tracks
+        self.find_subscribed_track = subscriptions.find_subscribed_track
+        self.subscribe_rules_of = subscriptions.rules_of
+        self.fetch_recording_rules = recording.fetch_recording_rules
+        self.update_recording_rules = recording.update_recording_rules
+        self.list_recordings = recording.list_recordings
+        self.room_recordings = recording.room_recordings
+        self.find_recording = recording.find_recording
+        self.delete_recording = recording.delete_recording
+        self.recording_media = recording.recording_media
+        self.recordings = recording.recordings
+        self.create_composition = composing.create_composition
+        self.list_compositions = composing.list_compositions
+        self.find_composition = composing.find_composition
+        self.delete_composition = composing.delete_composition
+        self.composition_media = composing.composition_media
+        self.compositions = composing.compositions
 
         # Voice: calls and their lifecycle.
         self.create_call = voice.create_call

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from moderator.sandbox.clock import ScheduledEvent
 from moderator.sandbox.twiml_runner import TwimlRunner
+from moderator.sandbox.world.room_options import RoomOptions
 
 __all__ = [
     "ENDED_CALL_STATUSES",
@@ -41,6 +42,7 @@ class Room:
     updated_at: float
     end_time: float | None = None
     status_callback: str | None = None
+    options: RoomOptions = field(default_factory=RoomOptions)
 
 
 @dataclass

@@ -3,14 +3,21 @@
 Public methods take the world lock (running due clock events first) and raise `ApiError` with
 Twilio's status and code. The calls family joins phone participants through `join` and hears
 of their leaving through `phone_left`, which the world wires to it: rooms never need to know
-what a call is.
+what a call is. The recording family hears of tracks starting and stopping and of rooms ending
+through `media_listeners` the same way.
+
+A room's create options (`RoomOptions`) take effect here: the unused-room timeout ends a room
+nobody joined, the empty-room timeout ends a room its last participant left, audio-only rooms
+take no video tracks, and a participant connected for MaxParticipantDuration is disconnected.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
+from moderator.sandbox.clock import ScheduledEvent
 from moderator.sandbox.errors import ApiError
 from moderator.sandbox.world.filters import created_between
 from moderator.sandbox.world.records import (
@@ -20,14 +27,25 @@ from moderator.sandbox.world.records import (
     copy_participant,
     seq_of,
 )
+from moderator.sandbox.world.room_options import RoomOptions, validate_room_options
 from moderator.sandbox.world.state import WorldState
 
-__all__ = ["MAX_NAME_LENGTH", "MAX_PHONE_PARTICIPANTS", "PHONE_ROOM_TYPES", "ROOM_TYPES", "Rooms"]
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "MAX_PHONE_PARTICIPANTS",
+    "PHONE_ROOM_TYPES",
+    "ROOM_TYPES",
+    "MediaListener",
+    "Rooms",
+]
 
 MAX_PHONE_PARTICIPANTS = 35
 MAX_NAME_LENGTH = 128
 ROOM_TYPES = {"group": 50, "group-small": 4, "peer-to-peer": 10, "go": 2}
 PHONE_ROOM_TYPES = {"group"}
+
+SESSION_TOO_LONG = "53216 participant session length exceeded"
+"""Why a participant connected for the room's MaxParticipantDuration was disconnected."""
 
 PhoneLeft = Callable[[Participant, "str | None"], None]
 """Told that a phone participant left its room, and why (None: no reason to record)."""
@@ -35,6 +53,19 @@ PhoneLeft = Callable[[Participant, "str | None"], None]
 
 def _nobody_listens(participant: Participant, reason: str | None) -> None:
     """Default `phone_left` until the calls family is wired in."""
+
+
+class MediaListener(Protocol):
+    """Told (lock held) when tracks start or stop being published and when a room ends."""
+
+    def tracks_published(self, room: Room, participant: Participant, tracks: list[Track]) -> None:
+        """`participant` started publishing `tracks` in `room`."""
+
+    def tracks_unpublished(self, room: Room, participant: Participant, tracks: list[Track]) -> None:
+        """`participant` stopped publishing `tracks` (it left, or the room ended)."""
+
+    def room_ended(self, room: Room) -> None:
+        """`room` is completed; everyone in it has been disconnected."""
 
 
 class Rooms:
@@ -45,6 +76,9 @@ class Rooms:
         self._rooms: dict[str, Room] = {}
         self._participants: dict[str, Participant] = {}
         self.phone_left: PhoneLeft = _nobody_listens
+        self.media_listeners: list[MediaListener] = []
+        self._room_timers: dict[str, ScheduledEvent] = {}
+        self._duration_timers: dict[str, ScheduledEvent] = {}
 
     # ------------------------------------------------------------------ rooms
 
@@ -54,13 +88,19 @@ class Rooms:
         type: str = "group",
         max_participants: int | None = None,
         status_callback: str | None = None,
+        options: RoomOptions | None = None,
+        *,
+        rest: bool = False,
     ) -> str:
         """Create an in-progress room and return its RM… SID (REST create and test API).
 
         `max_participants` defaults to the type's maximum (50 for group rooms). Raises ApiError
         53101 for a name over 128 characters, 53113 if an in-progress room has the name,
-        53108 for an unknown type and 53107 for an out-of-range maximum.
+        53108 for an unknown type and 53107 for an out-of-range maximum, and the options'
+        codes (`validate_room_options`). `rest` marks a REST create, whose options were
+        defaulted and checked as Twilio does (timeouts 1–60 minutes).
         """
+        options = options or RoomOptions()
         with self._state.locked():
             if type not in ROOM_TYPES:
                 raise ApiError(400, 53108, f"RoomType is not valid: {type!r}")
@@ -73,6 +113,7 @@ class Rooms:
                     53107,
                     f"MaxParticipants is out of range: {max_participants} (1–{limit} for {type})",
                 )
+            validate_room_options(type, options, rest=rest)
             if unique_name is not None:
                 if len(unique_name) > MAX_NAME_LENGTH:
                     raise ApiError(400, 53101, "Room name is too long")
@@ -92,9 +133,28 @@ class Rooms:
                 created_at=now,
                 updated_at=now,
                 status_callback=status_callback,
+                options=options,
             )
             self._rooms[sid] = room
+            if options.unused_room_timeout:
+                self._end_later(room, options.unused_room_timeout * 60.0)
             return sid
+
+    def _end_later(self, room: Room, delay: float) -> None:
+        """End `room` after `delay` seconds unless someone joins first (lock held)."""
+        self._cancel_room_timer(room)
+
+        def end() -> None:
+            self._room_timers.pop(room.sid, None)
+            if room.status == "in-progress" and not self._connected(room):
+                self._complete_room(room)
+
+        self._room_timers[room.sid] = self._state.schedule(delay, end)
+
+    def _cancel_room_timer(self, room: Room) -> None:
+        timer = self._room_timers.pop(room.sid, None)
+        if timer is not None:
+            timer.cancel()
 
     def in_progress_room_named(self, name: str) -> Room | None:
         """The in-progress room with this unique name (lock held), if any."""
@@ -149,11 +209,14 @@ class Rooms:
 
     def _complete_room(self, room: Room) -> None:
         now = self._state.now()
+        self._cancel_room_timer(room)
         room.status = "completed"
         room.end_time = now
         room.updated_at = now
         for participant in self._connected(room):
             self.disconnect(participant)
+        for listener in self.media_listeners:
+            listener.room_ended(room)
 
     # ------------------------------------------------------------------ participants
 
@@ -196,6 +259,8 @@ class Rooms:
             call_sid=call_sid,
         )
         for kind in kinds:
+            if room.options.audio_only and kind == "video":
+                continue  # an audio-only room takes no video tracks
             participant.tracks.append(
                 Track(
                     sid=state.sids.new("MT"),
@@ -209,6 +274,15 @@ class Rooms:
             )
         self._participants[participant.sid] = participant
         room.updated_at = now
+        self._cancel_room_timer(room)
+        self._duration_timers[participant.sid] = state.schedule(
+            float(room.options.max_participant_duration),
+            lambda: self.disconnect(
+                participant, reason="53216 participant session length exceeded"
+            ),
+        )
+        for listener in self.media_listeners:
+            listener.tracks_published(room, participant, list(participant.tracks))
         return participant
 
     def _track_name(self) -> str:
@@ -236,14 +310,36 @@ class Rooms:
         participant.status = "disconnected"
         participant.end_time = now
         participant.updated_at = now
+        stopped = list(participant.tracks)
         participant.tracks.clear()
+        timer = self._duration_timers.pop(participant.sid, None)
+        if timer is not None:
+            timer.cancel()
+        room = self._rooms[participant.room_sid]
+        for listener in self.media_listeners:
+            listener.tracks_unpublished(room, participant, stopped)
         if participant.call_sid is not None:
             self.phone_left(participant, reason)
+        timeout = room.options.empty_room_timeout
+        if room.status == "in-progress" and timeout and not self._connected(room):
+            self._end_later(room, timeout * 60.0)
 
     def disconnect_participant(self, participant_sid: str) -> None:
         """Test API: the participant leaves (as if it hung up / closed the app)."""
         with self._state.locked():
             self.disconnect(self.participant_by_sid(participant_sid))
+
+    def connected(self, room: Room) -> list[Participant]:
+        """The room's connected participants, oldest first (lock held; for other families)."""
+        return sorted(self._connected(room), key=seq_of)
+
+    def room_by_key(self, key: str) -> Room:
+        """A room by SID or in-progress unique name, else 20404 (lock held; other families)."""
+        return self._room(key)
+
+    def participant_in(self, room: Room, key: str) -> Participant:
+        """A room's participant by PA… SID or connected identity, else 20404 (lock held)."""
+        return self._participant(room, key)
 
     def participant_by_sid(self, sid: str) -> Participant:
         """Any participant by PA… SID, whatever its room or status (lock held)."""
