@@ -16,7 +16,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSizePolicy,
     QToolBar,
     QWidget,
@@ -26,17 +25,15 @@ from moderator.core.action_states import action_states
 from moderator.core.changes import ErrorTopic, Report
 from moderator.core.connection import ConnectionKind, ConnectionState
 from moderator.core.credentials import Credentials
-from moderator.core.guest_state import GuestEvent, GuestStatus
-from moderator.core.identity import validate_room_name
+from moderator.core.guest_state import GuestEvent
 from moderator.core.live_state import RoomRow
-from moderator.core.models import CallerId, Room
+from moderator.core.models import CallerId
 from moderator.core.profiles import SANDBOX_LABEL, SANDBOX_PROFILE
 from moderator.core.room_cache import RoomCache
-from moderator.core.roster import GuestKind, RosterRow
+from moderator.core.roster import RosterRow
 from moderator.core.settings import EventLogScope, Settings, SettingsStore
 from moderator.ui import help_boxes, resources
 from moderator.ui.actions import Actions
-from moderator.ui.confirm import ask_destructive
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.error_line import ErrorLine
 from moderator.ui.lobby_controller import LobbyController
@@ -50,11 +47,12 @@ from moderator.ui.panes.event_log_pane import EventLogPane
 from moderator.ui.panes.lobby_pane import LobbyPane
 from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
+from moderator.ui.participant_commands import ParticipantCommands
+from moderator.ui.room_commands import RoomCommands
 from moderator.ui.session_dialogs import SessionDialogs
 from moderator.ui.window_layout import WindowLayout
 
 if TYPE_CHECKING:  # imported where used: the window's first paint needs none of them
-    from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
     from moderator.ui.dialogs.dial_dialog import DialDialog
     from moderator.ui.dialogs.history_dialog import HistoryDialog
     from moderator.ui.dialogs.preferences_dialog import PreferencesDialog
@@ -149,6 +147,8 @@ class MainWindow(QMainWindow):
             region=lambda: self._settings.default_country,
             selected_room_name=self._selected_room_name,
         )
+        self.room_commands = RoomCommands(self, lambda: self._session)
+        self.participant_commands = ParticipantCommands(self, lambda: self._session)
         self._connect_actions()
         self.rooms_pane.roomSelected.connect(self._on_room_selected)
         self.roster_pane.currentRowChanged.connect(self._update_actions)
@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         a.dial.triggered.connect(self.open_dial_dialog)
         a.remove.triggered.connect(self.remove_current)
         a.redial.triggered.connect(self.redial_current)
-        a.reveal.toggled.connect(self._reveal_current)
+        a.reveal.toggled.connect(self.participant_commands.reveal_current)
         a.scope_all_rooms.toggled.connect(self._set_all_rooms_scope)
         a.notifications.toggled.connect(self._set_notifications)
         self.notifier.activated.connect(self._raise_window)
@@ -207,7 +207,9 @@ class MainWindow(QMainWindow):
         a.history.triggered.connect(lambda: self.open_history_dialog())
         a.show_timeline.triggered.connect(self.show_timeline_current)
         a.preferences.triggered.connect(self.open_preferences_dialog)
-        self.roster_pane.view.doubleClicked.connect(lambda _index: self._reveal_toggle_current())
+        self.roster_pane.view.doubleClicked.connect(
+            lambda _index: self.participant_commands.reveal_toggle_current()
+        )
 
     # -- session -------------------------------------------------------------------------------
     @property
@@ -383,74 +385,11 @@ class MainWindow(QMainWindow):
 
     def open_create_room_dialog(self) -> None:
         """Create room… (Ctrl+N)."""
-        if self._session is None:
-            return
-        names = [r.room.unique_name for r in self.rooms_model.rows()]
-        from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
-
-        dialog = CreateRoomDialog(
-            existing_names=names, validate_name=validate_room_name, parent=self
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._create_room(dialog))
-        dialog.open()
-
-    def _create_room(self, dialog: CreateRoomDialog) -> None:
-        if self._session is None:
-            return
-        new = dialog.new_room()
-        self._session.create_room(
-            new.unique_name,
-            new.room_type,
-            new.max_participants,
-            on_created=self._select_created_room,
-        )
-
-    def _select_created_room(self, room: Room) -> None:
-        self.rooms_pane.select_sid(room.sid)
+        self.room_commands.open_create_room_dialog()
 
     def confirm_end_room(self) -> None:
         """End room…: asks first, naming the room and how many people it disconnects."""
-        room = self.rooms_pane.selected_room()
-        if room is None or self._session is None:
-            return
-        name = room.room.unique_name
-        count = room.participant_count
-        if count is None:
-            people = "everyone in it"
-        elif count == 0:
-            people = "no one (the room is empty)"
-        else:
-            people = f"{count} participant{'s' if count != 1 else ''}"
-            if room.phone_count:
-                people += f", {room.phone_count} of them by phone"
-        sid = room.room.sid
-        self._ask_destructive(
-            QMessageBox.Icon.Warning,
-            "End room",
-            f"End the room “{name}”?",
-            f"This disconnects {people}. Phone calls into the room are hung up. "
-            "This cannot be undone.",
-            "End room",
-            lambda session: session.end_room(sid),
-        )
-
-    def _ask_destructive(
-        self,
-        icon: QMessageBox.Icon,
-        title: str,
-        question: str,
-        details: str,
-        button_text: str,
-        act: Callable[[Session], None],
-    ) -> None:
-        """Ask; on `button_text`, `act` on the session that is live by then (if any)."""
-
-        def on_confirm() -> None:
-            if self._session is not None:
-                act(self._session)
-
-        ask_destructive(self, icon, title, question, details, button_text, on_confirm)
+        self.room_commands.confirm_end_room()
 
     # -- participants --------------------------------------------------------------------------
     def open_dial_dialog(self) -> DialDialog | None:
@@ -467,60 +406,11 @@ class MainWindow(QMainWindow):
 
     def remove_current(self) -> None:
         """Remove participant (Delete): cancel, hang up or disconnect the selected row."""
-        row = self.roster_pane.current_row()
-        if row is None or not row.can_remove or self._session is None:
-            return
-        connected = row.kind is GuestKind.APP or row.status in (
-            GuestStatus.CONNECTED,
-            GuestStatus.JOINING,
-        )
-        if not connected:
-            self._session.remove(row)
-            return
-        room = self.rooms_pane.selected_room()
-        room_name = room.room.unique_name if room is not None else "the room"
-        who = row.name or row.identity
-        if row.kind is GuestKind.PHONE:
-            question = f"Hang up on {who} and remove them from “{room_name}”?"
-            button_text = "Hang up && remove"
-        else:
-            question = f"Remove {who} from “{room_name}”?"
-            button_text = "Remove"
-        self._ask_destructive(
-            QMessageBox.Icon.Question,
-            "Remove participant",
-            question,
-            "They can rejoin only if someone invites or dials them again.",
-            button_text,
-            lambda session: session.remove(row),
-        )
+        self.participant_commands.remove_current()
 
     def redial_current(self) -> None:
         """Redial the selected phone guest who left or whose call failed."""
-        row = self.roster_pane.current_row()
-        session = self._session
-        if row is None or not row.can_redial or session is None:
-            return
-        if session.redial_needs_password(row):  # a SIP guest whose password is not kept
-            from moderator.ui.dialogs.sip_password_dialog import ask_sip_password
-
-            def redial(password: str) -> None:
-                if self._session is session:
-                    session.redial(row, password)
-
-            ask_sip_password(self, row.name, redial)
-            return
-        session.redial(row)
-
-    def _reveal_current(self, on: bool) -> None:
-        row = self.roster_pane.current_row()
-        if row is None or row.kind is not GuestKind.PHONE or row.full_number is None:
-            return
-        self.roster_model.reveal(row.key, on)
-
-    def _reveal_toggle_current(self) -> None:
-        if self.commands.reveal.isEnabled():
-            self.commands.reveal.toggle()
+        self.participant_commands.redial_current()
 
     # -- enabled states ------------------------------------------------------------------------
     def _update_actions(self) -> None:
