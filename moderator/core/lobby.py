@@ -126,6 +126,9 @@ class Lobby:
                 self._handled.setdefault(call.sid, number)
                 continue
             caller = self._waiting.get(call.sid)
+            if caller is None and self._past_hold(call, dial_in, now):
+                self._handled[call.sid] = number
+                continue
             if caller is None:
                 label = dial_in.label_for(call.from_)
                 caller = WaitingCaller(
@@ -163,6 +166,15 @@ class Lobby:
         self._handled.pop(caller.call_sid, None)
         if caller.called in self._dial_ins:
             self._waiting[caller.call_sid] = caller
+
+    @staticmethod
+    def _past_hold(call: Call, dial_in: DialIn, now: datetime) -> bool:
+        """Still in progress after the lobby's whole hold time: not on hold any more, but in a
+        room (admitted by a copy of the app that did not journal it here)."""
+        if call.start_time is None:
+            return False
+        held = (now - call.start_time).total_seconds()
+        return held > dial_in.hold_minutes * 60 + HOLD_SLACK_S
 
     @staticmethod
     def _gone_text(caller: WaitingCaller, dial_in: DialIn, now: datetime) -> str:

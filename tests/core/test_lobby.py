@@ -140,3 +140,11 @@ def test_wait_clock() -> None:
     assert wait_clock(timedelta(minutes=12, seconds=5)) == "12:05"
     assert wait_clock(timedelta(hours=1, seconds=65)) == "1:01:05"
     assert wait_clock(timedelta(seconds=-3)) == "0:00"
+
+
+def test_a_call_older_than_the_hold_time_is_not_on_hold() -> None:
+    """The lobby TwiML hangs up after the hold time: a call still running is in a room."""
+    lobby, clock = _lobby(_dial_in())
+    clock.now = T0 + timedelta(minutes=11)
+    assert _list(lobby, [_call("CA1", "+14155552671", started=T0)]).arrived == []
+    assert lobby.waiting() == []

@@ -65,7 +65,11 @@ class LobbyPane(QWidget):
 
         self.view = row_table_view(self, "Lobby", model)
         self.view.setWordWrap(False)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        header_view = self.view.horizontalHeader()
+        header_view.setStretchLastSection(True)
+        chars = self.fontMetrics().averageCharWidth()
+        for column, width in ((0, 18), (1, 19), (2, 16)):  # caller, called, room; waiting stretches
+            header_view.resizeSection(column, chars * width)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(lambda _index: self._admit())
         model.rowsInserted.connect(self._select_first_if_none)
