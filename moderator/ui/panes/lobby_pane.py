@@ -73,7 +73,7 @@ class LobbyPane(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(lambda _index: self._admit())
         model.rowsInserted.connect(self._select_first_if_none)
-        model.rowsRemoved.connect(lambda *_: self._update_buttons())
+        model.rowsRemoved.connect(self._select_first_if_none)  # the next caller, after an admit
         self.empty = EmptyStateOverlay(self.view, NO_DIAL_IN_TEXT)
 
         layout = QVBoxLayout(self)
@@ -132,8 +132,10 @@ class LobbyPane(QWidget):
             self.declineRequested.emit(caller.call_sid)
 
     def _select_first_if_none(self, _parent: QModelIndex, _first: int, _last: int) -> None:
-        if not self.view.currentIndex().isValid():
-            self.view.selectRow(0)
+        rows = self.view.model().rowCount()
+        current = self.view.currentIndex()
+        if rows and not self.view.selectionModel().hasSelection():
+            self.view.selectRow(current.row() if current.isValid() else 0)
         self._update_buttons()
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
