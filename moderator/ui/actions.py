@@ -41,6 +41,7 @@ class Actions(QObject):
         self.new_room = self._make("&Create room…", "room-add", ["Ctrl+N"])
         self.end_room = self._make("&End room…", "room-end", [])
         self.dial_in = self._make("Set up &dial-in…", None, [])
+        self.room_history = self._make("Room &history…", None, ["Ctrl+Shift+H"])
         self.next_room = self._make("&Next room", None, ["Ctrl+PgDown", "Alt+Down"])
         self.previous_room = self._make("&Previous room", None, ["Ctrl+PgUp", "Alt+Up"])
         # Participant
@@ -107,6 +108,7 @@ class Actions(QObject):
         self.new_room.setEnabled(states.new_room)
         self.end_room.setEnabled(states.end_room)
         self.dial_in.setEnabled(states.refresh)
+        self.room_history.setEnabled(states.end_room)  # a room is selected
         self.next_room.setEnabled(states.step_rooms)
         self.previous_room.setEnabled(states.step_rooms)
         self.dial.setEnabled(states.dial)
@@ -136,6 +138,7 @@ class Actions(QObject):
                 self.end_room,
                 None,
                 self.dial_in,
+                self.room_history,
                 None,
                 self.next_room,
                 self.previous_room,

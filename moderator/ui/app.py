@@ -36,6 +36,7 @@ from moderator.ui.sandbox_runner import (
 from moderator.ui.signals import QuitOnSignal
 
 if TYPE_CHECKING:  # imported when the first profile opens, after the window's first paint
+    from moderator.core.count_history import CountHistory
     from moderator.core.dialin import DialInStore
     from moderator.core.journal import Journal
     from moderator.ui.session import Session
@@ -141,6 +142,7 @@ class AppContext(QObject):
             credentials,
             journal=_open_journal(credentials),
             dial_in_store=_open_dial_in_store(credentials),
+            count_history=_open_count_history(credentials),
             settings=self.settings,
             parent=parent,
         )
@@ -184,6 +186,21 @@ def _open_dial_in_store(credentials: Credentials) -> DialInStore | None:
         return DialInStore(path)
     except sqlite3.Error as exc:
         log.warning("dial-in numbers kept in memory only: %s", exc)
+        return None
+
+
+def _open_count_history(credentials: Credentials) -> CountHistory | None:
+    """The account's rooms' counts over the last days (SQLite), or None (memory only)."""
+    import sqlite3
+
+    from moderator.core.count_history import CountHistory, CountStore
+    from moderator.core.journal import default_journal_path
+
+    path = default_journal_path().with_name(f"counts-{credentials.account_sid}.sqlite3")
+    try:
+        return CountHistory(store=CountStore(path))
+    except sqlite3.Error as exc:
+        log.warning("room counts kept in memory only: %s", exc)
         return None
 
 

@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         a.new_room.triggered.connect(self.open_create_room_dialog)
         a.end_room.triggered.connect(self.confirm_end_room)
         a.dial_in.triggered.connect(self.lobby.open_dialog)
+        a.room_history.triggered.connect(self.room_commands.open_room_history)
         a.next_room.triggered.connect(self.rooms_pane.select_next)
         a.previous_room.triggered.connect(self.rooms_pane.select_previous)
         a.dial.triggered.connect(self.open_dial_dialog)

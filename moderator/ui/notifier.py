@@ -26,7 +26,8 @@ JOIN_KINDS = frozenset({"joined", "app-joined"})
 LEAVE_KINDS = frozenset({"left", "app-left"})
 FAILURE_KINDS = frozenset({"dial-failed"})
 LOBBY_KINDS = frozenset({"lobby-waiting"})
-NOTIFY_KINDS = JOIN_KINDS | LEAVE_KINDS | FAILURE_KINDS | LOBBY_KINDS
+CAPACITY_KINDS = frozenset({"capacity"})
+NOTIFY_KINDS = JOIN_KINDS | LEAVE_KINDS | FAILURE_KINDS | LOBBY_KINDS | CAPACITY_KINDS
 """GuestEvent kinds worth interrupting the host for; the rest stay in the event log."""
 
 MAX_SEPARATE = 3
@@ -42,6 +43,8 @@ def title_for(event: GuestEvent) -> str:
         what = "Left"
     elif event.kind in LOBBY_KINDS:
         what = "Waiting in the lobby"
+    elif event.kind in CAPACITY_KINDS:
+        what = "Capacity"
     else:
         what = "Dial failed"
     return f"{what} · {event.room_name}" if event.room_name else what
@@ -57,6 +60,8 @@ def summary_for(events: Iterable[GuestEvent]) -> tuple[str, str]:
         if e.kind in LEAVE_KINDS
         else "waiting"
         if e.kind in LOBBY_KINDS
+        else "alerts"
+        if e.kind in CAPACITY_KINDS
         else "failed"
         for e in events
     )
@@ -67,6 +72,8 @@ def summary_for(events: Iterable[GuestEvent]) -> tuple[str, str]:
         parts.append(f"{counts['left']} left")
     if counts["waiting"]:
         parts.append(f"{counts['waiting']} waiting in the lobby")
+    if counts["alerts"]:
+        parts.append(f"{counts['alerts']} capacity alert{'s' if counts['alerts'] != 1 else ''}")
     if counts["failed"]:
         dials = "dial" if counts["failed"] == 1 else "dials"
         parts.append(f"{counts['failed']} {dials} failed")

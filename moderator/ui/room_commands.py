@@ -18,6 +18,7 @@ from moderator.ui.confirm import ask_destructive
 
 if TYPE_CHECKING:
     from moderator.ui.dialogs.create_room_dialog import CreateRoomDialog
+    from moderator.ui.dialogs.room_history_dialog import RoomHistoryDialog
     from moderator.ui.main_window import MainWindow
     from moderator.ui.session import Session
 
@@ -85,6 +86,26 @@ class RoomCommands(QObject):
             "End room",
             lambda session: session.end_room(sid),
         )
+
+    def open_room_history(self) -> RoomHistoryDialog | None:
+        """Room history… (Ctrl+Shift+H): the selected room's counts over time."""
+        room = self._window.rooms_pane.selected_room()
+        session = self._session()
+        if room is None or session is None:
+            return None
+        from moderator.ui.dialogs.room_history_dialog import RoomHistoryDialog
+
+        dialog = RoomHistoryDialog(
+            session.room_watch.history,
+            room.room.sid,
+            room.room.unique_name,
+            room.room.max_participants,
+            now=lambda: session.now().timestamp(),
+            parent=self._window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def ask(
         self,

@@ -81,6 +81,8 @@ class PollLoop(QObject):
         #: Dial-in's hooks: the numbers whose lobby to list, and what a listing changes.
         self.lobby_numbers: Callable[[], list[str]] = list
         self.on_lobby: Callable[[str, list[Call]], Changes] = lambda _number, _calls: Changes()
+        #: Room watching's hook: a room was just counted (history, capacity alerts).
+        self.on_counted: Callable[[str], Changes] = lambda _room_sid: Changes()
         self._rooms_answered = False
         self._last_state: ConnectionState | None = None
         self._tick_timer = QTimer(self)
@@ -242,6 +244,7 @@ class PollLoop(QObject):
         changes = self._live.apply_participants(room_sid, participants)
         if changes:
             self.planner.counted(room_sid, self._mono())
+            changes += self.on_counted(room_sid)
         return changes
 
     def _on_tracks(

@@ -20,6 +20,7 @@ from twilio.rest import Client
 
 from moderator.core.changes import Changes
 from moderator.core.connection import ConnectionState
+from moderator.core.count_history import CountHistory
 from moderator.core.credentials import Credentials
 from moderator.core.dialer import Dialer, DialRequest
 from moderator.core.dialin import DialInStore
@@ -33,6 +34,7 @@ from moderator.core.models import CallerId, Room, RoomType
 from moderator.core.phone import DEFAULT_REGION
 from moderator.core.poller import ROOMS_KEY, PollPlanner, PollSettings, call_key, participants_key
 from moderator.core.retry import NO_RETRY
+from moderator.core.room_watch import RoomWatch
 from moderator.core.roster import RosterRow
 from moderator.core.settings import Settings
 from moderator.ui.session.dial_in import DialInDesk
@@ -42,6 +44,9 @@ from moderator.ui.session.preflight import PreflightRun
 from moderator.ui.session.publisher import ChangePublisher
 
 __all__ = ["Session"]
+
+HISTORY_FLUSH_S = 60
+"""How often the rooms' closed minutes of counts are written to a real profile's database."""
 
 DEFAULT_TIMEOUT_S = 10.0
 """HTTP timeout: above the 5 s latency a poor link may add, below the host's patience."""
@@ -69,6 +74,7 @@ class Session(QObject):
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_threads: int = 4,
         dial_in_store: DialInStore | None = None,
+        count_history: CountHistory | None = None,
         parent: QObject | None = None,
     ) -> None:
         """`credentials` (or a ready twilio Client) for one account; `base_url` for the sandbox.
@@ -129,6 +135,9 @@ class Session(QObject):
         )
         self._polls.lobby_numbers = self._dial_in.lobby_numbers
         self._polls.on_lobby = self._dial_in.listed
+        self._watch = RoomWatch(clock, history=count_history)
+        self._seconds = 0
+        self._polls.on_counted = self._counted
         self._caller_ids: list[CallerId] | None = None  # None until loaded
         self._state = "new"  # "new" → "running" → "stopped"
         for source, target in (
@@ -168,6 +177,7 @@ class Session(QObject):
         self._polls.stop(wait_ms)
         self._actions.shutdown(wait_ms)
         self._dial_in.shutdown(wait_ms)
+        self._watch.flush()
         if self._journal is not None:
             self._journal.close()
         close = getattr(self._client.http_client, "close", None)
@@ -197,6 +207,22 @@ class Session(QObject):
     @property
     def book(self) -> GuestBook:
         return self._book
+
+    def now(self) -> datetime:
+        """The session's clock (the sandbox's in tests)."""
+        return self._clock()
+
+    @property
+    def room_watch(self) -> RoomWatch:
+        """The rooms' counts over time and their capacity alerts."""
+        return self._watch
+
+    def _counted(self, room_sid: str) -> Changes:
+        room = self._live.room(room_sid)
+        if room is None:
+            return Changes()
+        participants = len(self._live.participants(room_sid))
+        return self._watch.counted(room, participants, self._book.phone_connected_count(room_sid))
 
     @property
     def dial_in(self) -> DialInDesk:
@@ -294,6 +320,9 @@ class Session(QObject):
         selected = self._publisher.selected
         if selected is not None and self._dialer.any_live_in_room(selected):
             self._publisher.mark_roster_dirty()
+        self._seconds += 1
+        if self._seconds % HISTORY_FLUSH_S == 0:  # closed minutes to disk: a crash keeps them
+            self._watch.flush()
 
     # -- actions (each one small operation of HostActions) ----------------------------------
 

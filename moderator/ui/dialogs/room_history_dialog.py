@@ -1,0 +1,268 @@
+"""Room history…: a room's participants and phone guests over the last 1, 8 or 24 hours.
+
+The chart is painted by hand with QPainter: two step lines, the room's max-participants and
+Twilio's 35-phone limit as dashed lines, a tick where people joined (up) or left (down), and
+the value under the pointer. A few hundred points at most (minute buckets beyond the hour), so
+a repaint is well under a frame; no plotting library is worth its size for this. Peak, average
+and person-minutes sit above it; Export CSV writes the room's minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from moderator.core.count_history import CountHistory, CountPoint
+from moderator.core.live_state import MAX_PHONE_PARTICIPANTS
+
+RANGES = (("Last hour", 3600.0), ("Last 8 hours", 8 * 3600.0), ("Last 24 hours", 24 * 3600.0))
+PARTICIPANTS_COLOUR = QColor("#1f6feb")
+PHONES_COLOUR = QColor("#2da44e")
+LIMIT_COLOUR = QColor("#cf222e")
+GRID_COLOUR = QColor("#d0d7de")
+REFRESH_MS = 5000
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 36, 12, 10, 22
+
+
+class CountChart(QWidget):
+    """Participants and phone guests over a time range, with the room's limits."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Participants over time")
+        self.setMinimumSize(420, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
+        self._points: list[CountPoint] = []
+        self._since = 0.0
+        self._until = 1.0
+        self._max_participants = 0
+
+    def set_series(
+        self, points: list[CountPoint], since: float, until: float, max_participants: int
+    ) -> None:
+        self._points = points
+        self._since, self._until = since, max(until, since + 1.0)
+        self._max_participants = max_participants
+        self.setAccessibleDescription(self.summary())
+        self.update()
+
+    def summary(self) -> str:
+        if not self._points:
+            return "No counts in this range yet"
+        last = self._points[-1]
+        return f"Now {last.participants} participants, {last.phones} by phone"
+
+    # -- geometry -------------------------------------------------------------------------------
+
+    def _plot(self) -> QRectF:
+        return QRectF(
+            MARGIN_LEFT,
+            MARGIN_TOP,
+            max(1.0, self.width() - MARGIN_LEFT - MARGIN_RIGHT),
+            max(1.0, self.height() - MARGIN_TOP - MARGIN_BOTTOM),
+        )
+
+    def _top_value(self) -> int:
+        peak = max((max(p.peak_participants, p.peak_phones) for p in self._points), default=0)
+        return max(peak, self._max_participants, 1) + 1
+
+    def _x(self, at: float, plot: QRectF) -> float:
+        return plot.left() + (at - self._since) / (self._until - self._since) * plot.width()
+
+    def _y(self, value: float, plot: QRectF, top: int) -> float:
+        return plot.bottom() - value / top * plot.height()
+
+    # -- painting -------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        plot = self._plot()
+        top = self._top_value()
+        painter.setPen(QPen(GRID_COLOUR, 1))
+        painter.drawRect(plot)
+        metrics = painter.fontMetrics()
+        for value in (0, top // 2, top - 1):
+            y = self._y(value, plot, top)
+            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(self.palette().text().color())
+            painter.drawText(
+                QRectF(0, y - 8, MARGIN_LEFT - 4, 16), Qt.AlignmentFlag.AlignRight, str(value)
+            )
+            painter.setPen(QPen(GRID_COLOUR, 1))
+        for fraction, align in (
+            (0.0, Qt.AlignmentFlag.AlignLeft),
+            (1.0, Qt.AlignmentFlag.AlignRight),
+        ):
+            at = self._since + fraction * (self._until - self._since)
+            label = datetime.fromtimestamp(at).strftime("%H:%M")
+            x = plot.left() + fraction * plot.width()
+            width = metrics.horizontalAdvance(label) + 4
+            left = x if align is Qt.AlignmentFlag.AlignLeft else x - width
+            painter.setPen(self.palette().text().color())
+            painter.drawText(QRectF(left, plot.bottom() + 4, width, 16), align, label)
+        limit_pen = QPen(LIMIT_COLOUR, 1, Qt.PenStyle.DashLine)
+        painter.setPen(limit_pen)
+        for limit in (self._max_participants, MAX_PHONE_PARTICIPANTS):
+            if 0 < limit < top:
+                y = self._y(limit, plot, top)
+                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        self._draw_steps(painter, plot, top, lambda p: p.participants, PARTICIPANTS_COLOUR)
+        self._draw_steps(painter, plot, top, lambda p: p.phones, PHONES_COLOUR)
+        self._draw_changes(painter, plot)
+        painter.end()
+
+    def _draw_steps(self, painter: QPainter, plot: QRectF, top: int, value, colour: QColor) -> None:  # type: ignore[no-untyped-def]
+        if not self._points:
+            return
+        path = QPainterPath()
+        first = self._points[0]
+        path.moveTo(self._x(first.at, plot), self._y(value(first), plot, top))
+        for point in self._points[1:]:
+            x = self._x(point.at, plot)
+            path.lineTo(x, path.currentPosition().y())
+            path.lineTo(x, self._y(value(point), plot, top))
+        painter.setPen(QPen(colour, 2))
+        painter.drawPath(path)
+
+    def _draw_changes(self, painter: QPainter, plot: QRectF) -> None:
+        """A tick on the time axis where people joined (green, up) or left (grey, down)."""
+        for before, after in zip(self._points, self._points[1:], strict=False):
+            if after.participants == before.participants:
+                continue
+            x = self._x(after.at, plot)
+            joined = after.participants > before.participants
+            painter.setPen(QPen(PHONES_COLOUR if joined else GRID_COLOUR.darker(150), 1))
+            y = plot.bottom()
+            painter.drawLine(QPointF(x, y), QPointF(x, y - 5 if joined else y + 5))
+
+    # -- hover ----------------------------------------------------------------------------------
+
+    def value_at(self, at: float) -> CountPoint | None:
+        """The point in force at `at` (the last one not after it)."""
+        found = None
+        for point in self._points:
+            if point.at > at:
+                break
+            found = point
+        return found
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        plot = self._plot()
+        x = event.position().x()
+        if not self._points or not plot.left() <= x <= plot.right():
+            QToolTip.hideText()
+            return
+        at = self._since + (x - plot.left()) / plot.width() * (self._until - self._since)
+        point = self.value_at(at)
+        if point is None:
+            return
+        when = datetime.fromtimestamp(point.at).strftime("%H:%M:%S")
+        text = f"{when}: {point.participants} participants, {point.phones} by phone"
+        if point.peak_participants > point.participants:
+            text += f" (peak {point.peak_participants})"
+        QToolTip.showText(event.globalPosition().toPoint(), text, self)
+
+
+class RoomHistoryDialog(QDialog):
+    """One room's history; follows the session's counts while it is open."""
+
+    def __init__(
+        self,
+        history: CountHistory,
+        room_sid: str,
+        room_name: str,
+        max_participants: int,
+        now: Callable[[], float],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Room history — {room_name}")
+        self._history = history
+        self._room_sid = room_sid
+        self._max_participants = max_participants
+        self._now = now
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.range_combo = QComboBox(self)
+        self.range_combo.setAccessibleName("History range")
+        for text, seconds in RANGES:
+            self.range_combo.addItem(text, seconds)
+        self.stats = QLabel(self)
+        self.stats.setAccessibleName("History summary")
+        self.chart = CountChart(self)
+        legend = QLabel(
+            f"<span style='color:{PARTICIPANTS_COLOUR.name()}'>━ participants</span> &nbsp; "
+            f"<span style='color:{PHONES_COLOUR.name()}'>━ phone guests</span> &nbsp; "
+            f"<span style='color:{LIMIT_COLOUR.name()}'>┅ limits</span>",
+            self,
+        )
+        self.export_button = QPushButton("Export CSV…", self)
+        self.export_button.setAccessibleName("Export counts")
+        self.export_button.clicked.connect(self._export)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Show:", self))
+        header.addWidget(self.range_combo)
+        header.addStretch(1)
+        header.addWidget(self.export_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.stats)
+        layout.addWidget(self.chart, 1)
+        layout.addWidget(legend)
+        layout.addWidget(buttons)
+        self.range_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.resize(640, 380)
+        self.refresh()
+
+    def range_s(self) -> float:
+        return float(self.range_combo.currentData())
+
+    @Slot()
+    def refresh(self) -> None:
+        """Redraw from the history as it is now (also every few seconds while open)."""
+        now = self._now()
+        since = now - self.range_s()
+        points = self._history.points(self._room_sid, since, now)
+        self.chart.set_series(points, since, now, self._max_participants)
+        stats = self._history.stats(self._room_sid, since, now)
+        self.stats.setText(
+            f"Peak {stats.peak_participants} participants ({stats.peak_phones} by phone) · "
+            f"average {stats.average_participants:.1f} · "
+            f"{stats.person_minutes:.0f} person-minutes"
+        )
+
+    def export_to(self, path: str) -> int:
+        from pathlib import Path
+
+        return self._history.export_csv(self._room_sid, Path(path))
+
+    @Slot()
+    def _export(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export counts", "room-counts.csv", "CSV files (*.csv)"
+        )
+        if path:
+            rows = self.export_to(path)
+            self.stats.setText(f"{self.stats.text()} — exported {rows} minutes")
