@@ -9,6 +9,7 @@ and person-minutes sit above it; Export CSV writes the room's minutes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -80,8 +81,16 @@ class CountChart(QWidget):
         )
 
     def _top_value(self) -> int:
-        peak = max((max(p.peak_participants, p.peak_phones) for p in self._points), default=0)
-        return max(peak, self._max_participants, 1) + 1
+        """The scale's top: the data with some headroom; a limit only when it is near enough
+        to matter (a 50-person cap would flatten a room of 6 into the floor)."""
+        peak = max((p.peak_participants for p in self._points), default=0)
+        phones = max((p.peak_phones for p in self._points), default=0)
+        top = max(math.ceil(peak * 1.3), peak + 2, 5)
+        if 0 < self._max_participants <= top * 1.5:
+            top = max(top, self._max_participants + 1)
+        if phones >= MAX_PHONE_PARTICIPANTS * 0.6:
+            top = max(top, MAX_PHONE_PARTICIPANTS + 1)
+        return top
 
     def _x(self, at: float, plot: QRectF) -> float:
         return plot.left() + (at - self._since) / (self._until - self._since) * plot.width()
@@ -119,11 +128,15 @@ class CountChart(QWidget):
             painter.setPen(self.palette().text().color())
             painter.drawText(QRectF(left, plot.bottom() + 4, width, 16), align, label)
         limit_pen = QPen(LIMIT_COLOUR, 1, Qt.PenStyle.DashLine)
-        painter.setPen(limit_pen)
-        for limit in (self._max_participants, MAX_PHONE_PARTICIPANTS):
+        limits = ((self._max_participants, "max"), (MAX_PHONE_PARTICIPANTS, "phone limit"))
+        for limit, name in limits:
             if 0 < limit < top:
                 y = self._y(limit, plot, top)
+                painter.setPen(limit_pen)
                 painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+                painter.setPen(LIMIT_COLOUR)
+                text_box = QRectF(plot.left() + 4, y - 16, plot.width() - 8, 14)
+                painter.drawText(text_box, Qt.AlignmentFlag.AlignRight, f"{name} {limit}")
         self._draw_steps(painter, plot, top, lambda p: p.participants, PARTICIPANTS_COLOUR)
         self._draw_steps(painter, plot, top, lambda p: p.phones, PHONES_COLOUR)
         self._draw_changes(painter, plot)
