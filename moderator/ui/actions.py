@@ -65,6 +65,7 @@ class Actions(QObject):
         self.notifications.setCheckable(True)
         self.notifications.setChecked(True)
         self.history = self._make("Call &history…", None, ["Ctrl+H"])
+        self.command_palette = self._make("&Command palette…", None, ["Ctrl+K"])
         # Help
         self.sandbox_cheat_sheet = self._make("&Sandbox phone numbers", None, [])
         self.about = self._make("&About Room Moderator", "about", [])
@@ -156,6 +157,8 @@ class Actions(QObject):
                 self.notifications,
                 None,
                 self.history,
+                None,
+                self.command_palette,
             ],
         )
         _fill(menubar.addMenu("&Help"), [self.sandbox_cheat_sheet, self.about])

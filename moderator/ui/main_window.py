@@ -34,6 +34,7 @@ from moderator.core.roster import RosterRow
 from moderator.core.settings import EventLogScope, Settings, SettingsStore
 from moderator.ui import help_boxes, resources
 from moderator.ui.actions import Actions
+from moderator.ui.command_palette import PaletteController
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.error_line import ErrorLine
 from moderator.ui.lobby_controller import LobbyController
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
             selected_room_name=self._selected_room_name,
         )
         self.room_commands = RoomCommands(self, lambda: self._session)
+        self.palette_commands = PaletteController(self)
         self.participant_commands = ParticipantCommands(self, lambda: self._session)
         self._connect_actions()
         self.rooms_pane.roomSelected.connect(self._on_room_selected)
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
         a.end_room.triggered.connect(self.confirm_end_room)
         a.dial_in.triggered.connect(self.lobby.open_dialog)
         a.room_history.triggered.connect(self.room_commands.open_room_history)
+        a.command_palette.triggered.connect(self.palette_commands.open)
         a.next_room.triggered.connect(self.rooms_pane.select_next)
         a.previous_room.triggered.connect(self.rooms_pane.select_previous)
         a.dial.triggered.connect(self.open_dial_dialog)
