@@ -42,6 +42,11 @@ class EventLogScope(StrEnum):
 ROOMS_REFRESH = (3.0, 1.0, 300.0)
 SELECTED_ROOM_REFRESH = (1.0, 0.5, 60.0)
 OTHER_ROOMS_REFRESH = (15.0, 2.0, 600.0)
+# (default, lowest, highest) of the capacity alerts and the host's concurrent-call limit.
+ALERT_FULL_PERCENT = (90, 50, 100)
+ALERT_PHONES = (30, 1, 35)
+ALERT_EMPTY_MINUTES = (10, 1, 240)
+CALL_LIMIT = (0, 0, 10_000)  # 0: not set (Twilio's REST API does not say; trial accounts: 5)
 
 
 def default_country() -> str:
@@ -94,6 +99,14 @@ class Settings:
     ui_state: dict[str, str] = field(default_factory=dict)
     """Other base64 blobs keyed by widget name: splitter sizes, table header states…"""
     event_log_scope: EventLogScope = EventLogScope.SELECTED_ROOM
+    alert_full_percent: int = ALERT_FULL_PERCENT[0]
+    """A room at this share of its max participants raises a capacity alert."""
+    alert_phones: int = ALERT_PHONES[0]
+    """This many phone guests in a room (of Twilio's 35) raise an alert."""
+    alert_empty_minutes: int = ALERT_EMPTY_MINUTES[0]
+    """A room empty for this long raises an alert."""
+    call_limit: int = CALL_LIMIT[0]
+    """The account's concurrent-call limit as the host knows it; 0 when not set."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (enums as their string values)."""
@@ -133,10 +146,24 @@ class Settings:
             settings.ui_state = {
                 str(k): v for k, v in ui_state.items() if isinstance(k, str) and isinstance(v, str)
             }
+        for name, bounds in (
+            ("alert_full_percent", ALERT_FULL_PERCENT),
+            ("alert_phones", ALERT_PHONES),
+            ("alert_empty_minutes", ALERT_EMPTY_MINUTES),
+            ("call_limit", CALL_LIMIT),
+        ):
+            setattr(settings, name, _whole(data.get(name), bounds))
         scope = data.get("event_log_scope")
         if isinstance(scope, str) and scope in {s.value for s in EventLogScope}:
             settings.event_log_scope = EventLogScope(scope)
         return settings
+
+
+def _whole(value: object, bounds: tuple[int, int, int]) -> int:
+    default, lowest, highest = bounds
+    if isinstance(value, bool) or not isinstance(value, int):
+        return default
+    return min(max(value, lowest), highest)
 
 
 def _interval(value: object, bounds: tuple[float, float, float]) -> float:

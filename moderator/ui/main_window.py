@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from moderator.core.action_states import action_states
+from moderator.core.capacity import totals
 from moderator.core.changes import ErrorTopic, Report
 from moderator.core.connection import ConnectionKind, ConnectionState
 from moderator.core.credentials import Credentials
@@ -140,6 +141,9 @@ class MainWindow(QMainWindow):
 
         self.error_label = ErrorLine(self)
         self.statusBar().addWidget(self.error_label, 1)
+        self.totals_label = QLabel(self)
+        self.totals_label.setAccessibleName("Account totals")
+        self.statusBar().addPermanentWidget(self.totals_label)
 
         self.lobby = LobbyController(
             self,
@@ -297,6 +301,7 @@ class MainWindow(QMainWindow):
         self.event_model.clear()
         self.clear_error()
         self.connection_indicator.set_state(ConnectionState(ConnectionKind.CONNECTING))
+        self.totals_label.setText("")
         self._update_actions()
 
     # -- session signals -----------------------------------------------------------------------
@@ -310,6 +315,10 @@ class MainWindow(QMainWindow):
             self._pick_initial_room = False
             if self.rooms_pane.selected_sid() is None:
                 self._select_initial_room(rows)
+        if self._session is not None:
+            counts = [(row.participant_count, row.phone_count) for row in rows]
+            calls = self._session.live_call_count()
+            self.totals_label.setText(totals(counts, calls, self._settings.call_limit or None).text)
         self._update_actions()
 
     def _select_initial_room(self, rows: Sequence[RoomRow]) -> None:

@@ -155,3 +155,21 @@ def test_saved_file_is_private(isolated_config_dir: Path) -> None:
     store = SettingsStore()
     store.save(Settings())
     assert store.path.stat().st_mode & 0o077 == 0
+
+
+def test_alert_thresholds_and_call_limit_round_trip_and_are_clamped() -> None:
+    from moderator.core.settings import Settings as S
+
+    settings = S.from_json(
+        {
+            "alert_full_percent": 10,
+            "alert_phones": 99,
+            "alert_empty_minutes": 15,
+            "call_limit": True,
+        }
+    )
+    assert (settings.alert_full_percent, settings.alert_phones) == (50, 35)
+    assert settings.alert_empty_minutes == 15
+    assert settings.call_limit == 0  # a boolean is not a number of calls
+    settings.call_limit = 5
+    assert S.from_json(settings.to_json()).call_limit == 5

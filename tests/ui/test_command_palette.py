@@ -101,3 +101,19 @@ def test_find_a_participant_in_another_room(
         ),
         timeout=WAIT_MS,
     )
+
+
+def test_the_status_bar_totals_every_room(
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    sandbox.world.create_room("alpha")
+    sandbox.world.create_room("beta")
+    for name in ("a1", "a2"):
+        sandbox.world.join_app_participant("alpha", name)
+    sandbox.world.join_app_participant("beta", "b1")
+    window = make_window(qtbot, sandbox, tmp_path)
+    label = by_name(window, QLabel, "Account totals")
+    qtbot.waitUntil(lambda: label.text().startswith("2 rooms · 3 participants"), timeout=WAIT_MS)
+    assert "0 by phone · 0 live calls" in label.text()

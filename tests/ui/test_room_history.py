@@ -78,3 +78,16 @@ def test_the_dialog_charts_the_room_and_exports_it(
         assert (tmp_path / "c.csv").read_text(encoding="utf-8").startswith("minute_utc")
     finally:
         h.session.stop()
+
+
+def test_preferences_thresholds_reach_the_alerts(qtbot: QtBot, sandbox: SandboxServer) -> None:
+    from moderator.core.settings import Settings
+
+    h = make_harness(qtbot, sandbox)
+    try:
+        settings = Settings(alert_full_percent=60, alert_phones=10, alert_empty_minutes=3)
+        h.session.apply_settings(settings)
+        t = h.session.room_watch.capacity.thresholds
+        assert (t.full_share, t.phones, t.empty_minutes) == (0.6, 10, 3.0)
+    finally:
+        h.session.stop()

@@ -16,12 +16,17 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from moderator.core.poller import PollSettings
 from moderator.core.settings import (
+    ALERT_EMPTY_MINUTES,
+    ALERT_FULL_PERCENT,
+    ALERT_PHONES,
+    CALL_LIMIT,
     OTHER_ROOMS_REFRESH,
     ROOMS_REFRESH,
     SELECTED_ROOM_REFRESH,
@@ -52,6 +57,17 @@ def _interval_spin(
     spin.setSingleStep(0.5)
     spin.setSuffix(" s")
     spin.setValue(default)
+    return spin
+
+
+def _whole_spin(
+    parent: QWidget, bounds: tuple[int, int, int], accessible_name: str, suffix: str
+) -> QSpinBox:
+    _default, lowest, highest = bounds
+    spin = QSpinBox(parent)
+    spin.setRange(lowest, highest)
+    spin.setSuffix(suffix)
+    spin.setAccessibleName(accessible_name)
     return spin
 
 
@@ -104,6 +120,21 @@ class PreferencesDialog(QDialog):
         general_form.addRow("Default &country:", self.country_combo)
         general_form.addRow(self.notifications_check)
 
+        self.full_spin = _whole_spin(self, ALERT_FULL_PERCENT, "Nearly full alert", " %")
+        self.phones_spin = _whole_spin(self, ALERT_PHONES, "Phone guests alert", " of 35")
+        self.empty_spin = _whole_spin(self, ALERT_EMPTY_MINUTES, "Empty room alert", " min")
+        self.call_limit_spin = _whole_spin(self, CALL_LIMIT, "Concurrent call limit", "")
+        self.call_limit_spin.setSpecialValueText("not set")
+        self.call_limit_spin.setToolTip(
+            "Twilio does not report it; trial accounts get 5. Shown next to the live calls."
+        )
+        alerts_box = QGroupBox("Capacity alerts", self)
+        alerts_form = QFormLayout(alerts_box)
+        alerts_form.addRow("Room nearly &full at:", self.full_spin)
+        alerts_form.addRow("&Phone guests at:", self.phones_spin)
+        alerts_form.addRow("Room &empty for:", self.empty_spin)
+        alerts_form.addRow("Concurrent call &limit:", self.call_limit_spin)
+
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -119,6 +150,7 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(refresh_box)
         layout.addWidget(general_box)
+        layout.addWidget(alerts_box)
         layout.addWidget(self.buttons)
 
         self.rooms_spin.setValue(settings.rooms_refresh_s)
@@ -126,6 +158,10 @@ class PreferencesDialog(QDialog):
         self.other_rooms_spin.setValue(settings.other_rooms_refresh_s)
         self.set_country(settings.default_country)
         self.notifications_check.setChecked(settings.notifications_enabled)
+        self.full_spin.setValue(settings.alert_full_percent)
+        self.phones_spin.setValue(settings.alert_phones)
+        self.empty_spin.setValue(settings.alert_empty_minutes)
+        self.call_limit_spin.setValue(settings.call_limit)
 
     def set_country(self, region: str) -> None:
         """Pick `region` in the country list (an unknown code leaves the choice as it is)."""
@@ -149,3 +185,7 @@ class PreferencesDialog(QDialog):
         settings.other_rooms_refresh_s = self.other_rooms_spin.value()
         settings.default_country = self.country()
         settings.notifications_enabled = self.notifications_check.isChecked()
+        settings.alert_full_percent = self.full_spin.value()
+        settings.alert_phones = self.phones_spin.value()
+        settings.alert_empty_minutes = self.empty_spin.value()
+        settings.call_limit = self.call_limit_spin.value()

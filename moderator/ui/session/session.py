@@ -18,6 +18,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from twilio.rest import Client
 
+from moderator.core.capacity import Thresholds
 from moderator.core.changes import Changes
 from moderator.core.connection import ConnectionState
 from moderator.core.count_history import CountHistory
@@ -50,6 +51,15 @@ HISTORY_FLUSH_S = 60
 
 DEFAULT_TIMEOUT_S = 10.0
 """HTTP timeout: above the 5 s latency a poor link may add, below the host's patience."""
+
+
+def thresholds_of(settings: Settings) -> Thresholds:
+    """The capacity alerts' thresholds from the host's preferences."""
+    return Thresholds(
+        full_share=settings.alert_full_percent / 100.0,
+        phones=settings.alert_phones,
+        empty_minutes=float(settings.alert_empty_minutes),
+    )
 
 
 class Session(QObject):
@@ -88,6 +98,7 @@ class Session(QObject):
             credentials = make_client(credentials, base_url, timeout=timeout_s)
         self._client = credentials
         self._gateway = TwilioGateway(credentials)
+        thresholds = thresholds_of(settings) if isinstance(settings, Settings) else None
         if settings is None or isinstance(settings, Settings):
             settings = PollSettings.from_settings(settings) if settings else PollSettings()
         self._journal = journal
@@ -135,7 +146,7 @@ class Session(QObject):
         )
         self._polls.lobby_numbers = self._dial_in.lobby_numbers
         self._polls.on_lobby = self._dial_in.listed
-        self._watch = RoomWatch(clock, history=count_history)
+        self._watch = RoomWatch(clock, history=count_history, thresholds=thresholds)
         self._seconds = 0
         self._polls.on_counted = self._counted
         self._caller_ids: list[CallerId] | None = None  # None until loaded
@@ -208,6 +219,10 @@ class Session(QObject):
     def book(self) -> GuestBook:
         return self._book
 
+    def live_call_count(self) -> int:
+        """The app's calls under way (ringing, joining or in a room), for the totals line."""
+        return len(self._dialer.live_calls())
+
     def now(self) -> datetime:
         """The session's clock (the sandbox's in tests)."""
         return self._clock()
@@ -273,6 +288,7 @@ class Session(QObject):
         never causes a burst of reads nor forgets what is already due.
         """
         self._polls.settings = PollSettings.from_settings(settings, base=self._polls.settings)
+        self._watch.capacity.thresholds = thresholds_of(settings)
 
     # -- selection and refresh ----------------------------------------------------------------
 
