@@ -13,8 +13,8 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -54,6 +54,10 @@ class CountChart(QWidget):
         self._since = 0.0
         self._until = 1.0
         self._max_participants = 0
+        #: Pixel geometry of the lines, built once per data and size: a repaint (hover, expose)
+        #: only hands ready polygons to Qt.
+        self._geometry: tuple[tuple[int, int], list[QPolygonF], list[QLineF], list[QLineF]] | None
+        self._geometry = None
 
     def set_series(
         self, points: list[CountPoint], since: float, until: float, max_participants: int
@@ -61,6 +65,7 @@ class CountChart(QWidget):
         self._points = points
         self._since, self._until = since, max(until, since + 1.0)
         self._max_participants = max_participants
+        self._geometry = None
         self.setAccessibleDescription(self.summary())
         self.update()
 
@@ -137,34 +142,51 @@ class CountChart(QWidget):
                 painter.setPen(LIMIT_COLOUR)
                 text_box = QRectF(plot.left() + 4, y - 16, plot.width() - 8, 14)
                 painter.drawText(text_box, Qt.AlignmentFlag.AlignRight, f"{name} {limit}")
-        self._draw_steps(painter, plot, top, lambda p: p.participants, PARTICIPANTS_COLOUR)
-        self._draw_steps(painter, plot, top, lambda p: p.phones, PHONES_COLOUR)
-        self._draw_changes(painter, plot)
+        size = (self.width(), self.height())
+        if self._geometry is None or self._geometry[0] != size:
+            steps = [self._steps(plot, top, phones) for phones in (False, True)]
+            self._geometry = (size, steps, *self._changes(plot))
+        _size, steps, joins, leaves = self._geometry
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # axis-aligned lines
+        for polygon, colour in zip(steps, (PARTICIPANTS_COLOUR, PHONES_COLOUR), strict=True):
+            painter.setPen(QPen(colour, 2))
+            painter.drawPolyline(polygon)
+        painter.setPen(QPen(PHONES_COLOUR, 1))
+        painter.drawLines(joins)
+        painter.setPen(QPen(GRID_COLOUR.darker(150), 1))
+        painter.drawLines(leaves)
         painter.end()
 
-    def _draw_steps(self, painter: QPainter, plot: QRectF, top: int, value, colour: QColor) -> None:  # type: ignore[no-untyped-def]
-        if not self._points:
-            return
-        path = QPainterPath()
-        first = self._points[0]
-        path.moveTo(self._x(first.at, plot), self._y(value(first), plot, top))
-        for point in self._points[1:]:
-            x = self._x(point.at, plot)
-            path.lineTo(x, path.currentPosition().y())
-            path.lineTo(x, self._y(value(point), plot, top))
-        painter.setPen(QPen(colour, 2))
-        painter.drawPath(path)
+    def _steps(self, plot: QRectF, top: int, phones: bool) -> QPolygonF:
+        """A step function as one polyline of horizontal and vertical segments."""
+        left, width, bottom, height = plot.left(), plot.width(), plot.bottom(), plot.height()
+        since, span = self._since, self._until - self._since
+        polygon = QPolygonF()
+        previous_y: float | None = None
+        for point in self._points:
+            x = left + (point.at - since) / span * width
+            y = bottom - (point.phones if phones else point.participants) / top * height
+            if previous_y is not None:
+                polygon.append(QPointF(x, previous_y))
+            polygon.append(QPointF(x, y))
+            previous_y = y
+        return polygon
 
-    def _draw_changes(self, painter: QPainter, plot: QRectF) -> None:
-        """A tick on the time axis where people joined (green, up) or left (grey, down)."""
+    def _changes(self, plot: QRectF) -> tuple[list[QLineF], list[QLineF]]:
+        """Ticks on the time axis where people joined (up) or left (down)."""
+        left, width, y = plot.left(), plot.width(), plot.bottom()
+        since, span = self._since, self._until - self._since
+        joins: list[QLineF] = []
+        leaves: list[QLineF] = []
         for before, after in zip(self._points, self._points[1:], strict=False):
             if after.participants == before.participants:
                 continue
-            x = self._x(after.at, plot)
-            joined = after.participants > before.participants
-            painter.setPen(QPen(PHONES_COLOUR if joined else GRID_COLOUR.darker(150), 1))
-            y = plot.bottom()
-            painter.drawLine(QPointF(x, y), QPointF(x, y - 5 if joined else y + 5))
+            x = left + (after.at - since) / span * width
+            if after.participants > before.participants:
+                joins.append(QLineF(x, y, x, y - 5))
+            else:
+                leaves.append(QLineF(x, y, x, y + 5))
+        return joins, leaves
 
     # -- hover ----------------------------------------------------------------------------------
 
