@@ -33,6 +33,7 @@ from moderator.core.models import CallerId, Room, RoomType
 from moderator.core.phone import DEFAULT_REGION
 from moderator.core.poller import ROOMS_KEY, PollPlanner, PollSettings, call_key, participants_key
 from moderator.core.retry import NO_RETRY
+from moderator.core.room_options import RoomOptions
 from moderator.core.roster import RosterRow
 from moderator.core.settings import Settings
 from moderator.ui.session.dial_in import DialInDesk
@@ -40,6 +41,7 @@ from moderator.ui.session.host_actions import HostActions
 from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
 from moderator.ui.session.publisher import ChangePublisher
+from moderator.ui.session.recordings import RecordingDesk
 
 __all__ = ["Session"]
 
@@ -129,6 +131,9 @@ class Session(QObject):
         )
         self._polls.lobby_numbers = self._dial_in.lobby_numbers
         self._polls.on_lobby = self._dial_in.listed
+        # Recording (issue 10): REC read back from each group room's rules as it first shows.
+        self._recordings = RecordingDesk(self._gateway, apply=self._apply, clock=clock, parent=self)
+        self._publisher.roomsChanged.connect(self._recordings.rooms_listed)
         self._caller_ids: list[CallerId] | None = None  # None until loaded
         self._state = "new"  # "new" → "running" → "stopped"
         for source, target in (
@@ -168,6 +173,7 @@ class Session(QObject):
         self._polls.stop(wait_ms)
         self._actions.shutdown(wait_ms)
         self._dial_in.shutdown(wait_ms)
+        self._recordings.shutdown(wait_ms)
         if self._journal is not None:
             self._journal.close()
         close = getattr(self._client.http_client, "close", None)
@@ -179,6 +185,7 @@ class Session(QObject):
         self._polls.runner.shutdown(wait_ms)
         self._actions.runner.shutdown(wait_ms)
         self._dial_in.runner.shutdown(wait_ms)
+        self._recordings.runner.shutdown(wait_ms)
 
     def requests_in_flight(self) -> int:
         """Background requests (polls and actions) started and not yet answered."""
@@ -186,6 +193,7 @@ class Session(QObject):
             self._polls.runner.in_flight_count()
             + self._actions.runner.in_flight_count()
             + self._dial_in.runner.in_flight_count()
+            + self._recordings.runner.in_flight_count()
         )
 
     @property
@@ -202,6 +210,11 @@ class Session(QObject):
     def dial_in(self) -> DialInDesk:
         """Dial-in numbers and their lobby."""
         return self._dial_in
+
+    @property
+    def recordings(self) -> RecordingDesk:
+        """Recording: start/stop, REC, recordings, compositions and their downloads."""
+        return self._recordings
 
     @property
     def journal(self) -> Journal | None:
@@ -329,9 +342,10 @@ class Session(QObject):
         room_type: RoomType = RoomType.GROUP,
         max_participants: int | None = None,
         on_created: Callable[[Room], None] | None = None,
+        options: RoomOptions | None = None,
     ) -> None:
         """Create an in-progress room; it shows in the list as soon as Twilio confirms it."""
-        self._actions.create_room(unique_name, room_type, max_participants, on_created)
+        self._actions.create_room(unique_name, room_type, max_participants, on_created, options)
 
     def end_room(self, room_sid: str) -> None:
         """Complete a room: everyone is disconnected and phone guests' calls end."""
