@@ -4,8 +4,9 @@ and their downloads.
 The decisions are the Qt-free core's (`core.recording`: what rules imply, the REC book, what a
 composition asks for); this QObject runs their requests on a pool of its own (a download of
 a large file must not hold up a Dial or a poll) and turns the answers into signals and
-`Changes`. Whether a room records is read back from Twilio when the room first shows in the
-list and after every write, so a restart or another copy of the app never shows a stale REC.
+`Changes`. Whether a room records is read back from Twilio: each group room's rules are polled
+by the poll loop inside its read budget (the selected room's often, a room never read first),
+and every write's echo counts at once, so a restart or another copy of the app shows REC true.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -90,6 +92,7 @@ class RecordingDesk(QObject):
         self._rooms: dict[str, Room] = {}
         self._downloads: dict[str, threading.Event] = {}
         self._following: set[str] = set()
+        self._seen: set[str] = set()
         self.runner = TaskRunner(self, max_threads=2)
         #: How often a composition under way is fetched again (tests make it short).
         self.follow_interval_ms = FOLLOW_INTERVAL_MS
@@ -117,38 +120,40 @@ class RecordingDesk(QObject):
 
     @Slot(list)
     def rooms_listed(self, rows: list[RoomRow]) -> None:
-        """The rooms list changed: read the rules of group rooms not read yet, forget the rest."""
+        """The rooms list changed: forget rooms that left it (their REC with them)."""
         current = {row.room.sid: row.room for row in rows}
         for sid in list(self._rooms):
             if sid not in current:
                 self._rooms.pop(sid)
-                if self._book.recording(sid):
-                    self._book.forget(sid)
+                was = self._book.recording(sid)
+                self._book.forget(sid)
+                self._seen.discard(sid)
+                if was:
                     self.recordingChanged.emit(sid, False)
-                else:
-                    self._book.forget(sid)
-        for sid, room in current.items():
-            known = sid in self._rooms
-            self._rooms[sid] = room
-            if not known and room.type is RoomType.GROUP and room.in_progress:
-                self.read_back(sid)
+        self._rooms.update(current)
 
-    def read_back(self, room_sid: str) -> bool:
-        """Read the room's recording rules from Twilio (the REC truth)."""
-        gateway = self._gateway
+    def recording_rooms(self) -> list[str]:
+        """Group rooms in progress: whose recording rules the poll loop reads (REC's truth)."""
+        return [
+            sid
+            for sid, room in self._rooms.items()
+            if room.type is RoomType.GROUP and room.in_progress
+        ]
 
-        def done(rules: list[dict[str, object]]) -> None:
-            if self._book.busy(room_sid):
-                return  # a write is under way; its echo is what counts
-            if self._book.read_back(room_sid, rules):
-                self.recordingChanged.emit(room_sid, self._book.recording(room_sid))
+    def rules_read(self, room_sid: str, rules: list[dict[str, Any]]) -> Changes:
+        """A poll read the room's recording rules back (called by the poll loop)."""
+        if room_sid not in self._rooms or self._book.busy(room_sid):
+            return Changes()  # gone, or a write is under way: its echo is what counts
+        if self._book.read_back(room_sid, rules) or not self._announced(room_sid):
+            self.recordingChanged.emit(room_sid, self._book.recording(room_sid))
+        return Changes()
 
-        def failed(error: TwilioError) -> None:
-            log.info("recording rules of %s not read: %s", room_sid, error.message)
-
-        return self.runner.run(
-            f"rules:{room_sid}", lambda: gateway.fetch_recording_rules(room_sid), done, failed
-        )
+    def _announced(self, room_sid: str) -> bool:
+        """REC of this room was signalled once already (the first read always is)."""
+        if room_sid in self._seen:
+            return True
+        self._seen.add(room_sid)
+        return False
 
     def set_recording(self, room_sid: str, on: bool) -> bool:
         """Start (`on`) or stop recording every track of a group room."""

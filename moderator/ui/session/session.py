@@ -131,9 +131,11 @@ class Session(QObject):
         )
         self._polls.lobby_numbers = self._dial_in.lobby_numbers
         self._polls.on_lobby = self._dial_in.listed
-        # Recording (issue 10): REC read back from each group room's rules as it first shows.
+        # Recording (issue 10): REC read back from each group room's rules by the polls.
         self._recordings = RecordingDesk(self._gateway, apply=self._apply, clock=clock, parent=self)
         self._publisher.roomsChanged.connect(self._recordings.rooms_listed)
+        self._polls.recording_rooms = self._recordings.recording_rooms
+        self._polls.on_recording_rules = self._recordings.rules_read
         self._caller_ids: list[CallerId] | None = None  # None until loaded
         self._state = "new"  # "new" → "running" → "stopped"
         for source, target in (
