@@ -49,8 +49,8 @@ from moderator.ui.session.recordings import RecordingDesk, RecordingsListing
 
 __all__ = ["RecordingsDialog"]
 
-RECORDING_HEADERS = ("Recording", "Participant", "Kind", "Duration", "Size", "Status")
-COMPOSITION_HEADERS = ("Composition", "Layout", "Format", "Status", "Duration", "Size")
+RECORDING_HEADERS = ("Started", "Participant", "Kind", "Duration", "Size", "Status")
+COMPOSITION_HEADERS = ("Created", "Layout", "Format", "Status", "Duration", "Size")
 
 
 def _item(text: str, data: object = None) -> QTableWidgetItem:
@@ -176,8 +176,8 @@ class RecordingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
-        layout.addWidget(recordings_box, 1)
-        layout.addWidget(compose_box, 1)
+        layout.addWidget(recordings_box, 3)
+        layout.addWidget(compose_box, 2)
         layout.addWidget(buttons)
         self.resize(760, 620)
 
@@ -284,8 +284,9 @@ class RecordingsDialog(QDialog):
         for recording in recordings:
             row = table.rowCount()
             table.insertRow(row)
+            started = recording.date_created
             cells = (
-                recording.track_name or recording.sid,
+                f"{started.astimezone():%H:%M:%S}" if started is not None else recording.sid,
                 self._names(recording.participant_sid),
                 recording.kind.capitalize(),
                 format_duration(recording.duration_s),
@@ -294,6 +295,9 @@ class RecordingsDialog(QDialog):
             )
             for column, text in enumerate(cells):
                 table.setItem(row, column, _item(text, recording if column == 0 else None))
+            first = table.item(row, 0)
+            if first is not None:
+                first.setToolTip(f"{recording.sid} · track {recording.track_name}")
 
     def _fill_compositions(self) -> None:
         table = self.compositions_table
@@ -304,8 +308,9 @@ class RecordingsDialog(QDialog):
         ):
             row = table.rowCount()
             table.insertRow(row)
+            created = composition.date_created
             cells = (
-                composition.sid,
+                f"{created.astimezone():%H:%M:%S}" if created is not None else composition.sid,
                 "Audio only" if composition.audio_only else "Grid video",
                 composition.format,
                 composition.status.value.capitalize(),
@@ -314,6 +319,9 @@ class RecordingsDialog(QDialog):
             )
             for column, text in enumerate(cells):
                 table.setItem(row, column, _item(text, composition.sid if column == 0 else None))
+            first = table.item(row, 0)
+            if first is not None:
+                first.setToolTip(composition.sid)
             if selected is not None and composition.sid == selected.sid:
                 table.selectRow(row)
         if selected is None and table.rowCount():
@@ -357,6 +365,9 @@ class RecordingsDialog(QDialog):
     def _on_composition(self, composition: Composition) -> None:
         if composition.room_sid != self._room.sid:
             return
+        before = self._compositions.get(composition.sid)
+        if composition.status.is_final and (before is None or before.status != composition.status):
+            self.status.setText(f"Composition {composition_progress(composition.status)[2]}")
         self._compositions[composition.sid] = composition
         self._fill_compositions()
         self._update_buttons()

@@ -93,6 +93,7 @@ class RecordingDesk(QObject):
         self._downloads: dict[str, threading.Event] = {}
         self._following: set[str] = set()
         self._seen: set[str] = set()
+        self._list_again: set[str] = set()
         self.runner = TaskRunner(self, max_threads=2)
         #: How often a composition under way is fetched again (tests make it short).
         self.follow_interval_ms = FOLLOW_INTERVAL_MS
@@ -203,15 +204,24 @@ class RecordingDesk(QObject):
             return RecordingsListing(room_sid, recordings, compositions)
 
         def done(listing: RecordingsListing) -> None:
+            if room_sid in self._list_again:  # asked again while this one was out: stale
+                self._list_again.discard(room_sid)
+                self.load(room_sid)
+                return
             self.listingLoaded.emit(listing)
             for composition in listing.compositions:
                 if not composition.status.is_final:
                     self._start_following(composition.sid)
 
         def failed(error: TwilioError) -> None:
+            self._list_again.discard(room_sid)
             self.listingFailed.emit(room_sid, f"{error.message} {error.action}".strip())
 
-        return self.runner.run(f"listing:{room_sid}", work, done, failed)
+        key = f"listing:{room_sid}"
+        if self.runner.in_flight(key):
+            self._list_again.add(room_sid)  # after a delete, say: the listing out is too old
+            return True
+        return self.runner.run(key, work, done, failed)
 
     @Slot()
     def load_recent_rooms(self) -> bool:
