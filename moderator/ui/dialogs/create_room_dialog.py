@@ -109,10 +109,20 @@ class CreateRoomDialog(QDialog):
         self.max_duration_spin = self._spin(
             "Max participant duration", low_s // 60 - 1, high_s // 60, " min"
         )
+        for spin, tip in (
+            (self.empty_timeout_spin, "Minutes the room stays open after the last person left"),
+            (self.unused_timeout_spin, "Minutes the room waits for its first participant"),
+            (self.max_duration_spin, "Twilio disconnects a participant after this long"),
+        ):
+            spin.setToolTip(f"{tip} ({spin.minimum() + 1}–{spin.maximum()} min)")
         self.audio_only_check = QCheckBox("Audio only (no video is published)", self)
         self.audio_only_check.setAccessibleName("Audio only")
         self.record_check = QCheckBox("Record participants when they connect", self)
         self.record_check.setAccessibleName("Record participants on connect")
+        self.record_check.setToolTip(
+            "Everyone is recorded from the moment they join: recording people has legal "
+            "weight, so tell them (and get their consent where the law asks for it)."
+        )
         self.large_room_check = QCheckBox("Large room (if Twilio enabled it for the account)", self)
         self.large_room_check.setAccessibleName("Large room")
         self.options_error = QLabel(self)
