@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.core.recording import ComposeRequest, Composition, CompositionStatus
 from moderator.core.recording_gateway import RecordingGateway
+from moderator.core.write_budget import RetryRule
 from moderator.sandbox.server import SandboxServer
 from moderator.sandbox.world.recordings import FINALIZE_S
 from moderator.ui.session.recordings import RecordingsListing
@@ -171,3 +172,28 @@ def test_composing_a_live_room_is_refused_in_words(qtbot: QtBot, rec: Harness) -
     h.session.recordings.compose(ComposeRequest(room))
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
     assert not done[0][0] and done[0][1].startswith("Not composed:")
+
+
+def test_a_rules_write_that_fails_transiently_is_tried_again(qtbot: QtBot, rec: Harness) -> None:
+    h = rec
+    h.session.recordings.retry_rule = RetryRule(max_attempts=3, base_delay_s=0.01)
+    room = h.sandbox.world.create_room("flaky")
+    h.sandbox.controls.fail_route("POST", "/RecordingRules", 503, times=2)
+    ok, text = set_recording(qtbot, h, room, True)
+    assert ok, text
+    assert rules_of(h, room) == [{"type": "include", "all": True}]
+    posts = [r for r in h.sandbox.request_log.entries() if r.method == "POST"]
+    assert [r.status for r in posts if r.path.endswith("/RecordingRules")] == [503, 503, 200]
+    assert not h.errors
+
+
+@pytest.mark.allow_log_warnings
+def test_a_rules_write_that_keeps_failing_is_reported_once(qtbot: QtBot, rec: Harness) -> None:
+    h = rec
+    h.session.recordings.retry_rule = RetryRule(max_attempts=3, base_delay_s=0.01)
+    room = h.sandbox.world.create_room("down")
+    h.sandbox.controls.fail_route("POST", "/RecordingRules", 503, times=None)
+    ok, text = set_recording(qtbot, h, room, True)
+    assert not ok and text.startswith("Starting recording down: ")
+    assert not h.session.recordings.recording(room)
+    assert len(h.errors) == 1

@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from moderator.core.changes import Changes, ErrorTopic, Report
+from moderator.core.connection import is_transient
 from moderator.core.errors import TwilioError
 from moderator.core.gateway import TwilioGateway
 from moderator.core.guest_state import GuestEvent
@@ -34,6 +35,7 @@ from moderator.core.recording import (
     format_size,
 )
 from moderator.core.recording_gateway import DownloadCancelled, RecordingGateway
+from moderator.core.write_budget import RetryRule
 from moderator.ui.tasks import TaskRunner
 
 __all__ = ["RecordingDesk", "RecordingsListing"]
@@ -95,6 +97,8 @@ class RecordingDesk(QObject):
         self._seen: set[str] = set()
         self._list_again: set[str] = set()
         self.runner = TaskRunner(self, max_threads=2)
+        #: How a rules write that failed transiently is tried again (tests make it short).
+        self.retry_rule = RetryRule()
         #: How often a composition under way is fetched again (tests make it short).
         self.follow_interval_ms = FOLLOW_INTERVAL_MS
         self._follow_timer = QTimer(self)
@@ -157,9 +161,12 @@ class RecordingDesk(QObject):
         return False
 
     def set_recording(self, room_sid: str, on: bool) -> bool:
-        """Start (`on`) or stop recording every track of a group room."""
+        """Start (`on`) or stop recording every track of a group room.
+
+        The rules write is idempotent, so a transient failure (no answer, 5xx, 429) is tried
+        again with backoff (`retry_rule`); it is reported only when it keeps failing.
+        """
         room = self._rooms.get(room_sid)
-        name = room.unique_name if room is not None else room_sid
         if room is not None and room.type is not RoomType.GROUP:
             self.recordingFinished.emit(room_sid, False, "Only group rooms can be recorded.")
             return False
@@ -167,6 +174,13 @@ class RecordingDesk(QObject):
         if rules is None:
             return False
         self.recordingChanged.emit(room_sid, on)
+        return self._write_rules(room_sid, on, rules, attempt=1)
+
+    def _write_rules(
+        self, room_sid: str, on: bool, rules: tuple[dict[str, Any], ...], attempt: int
+    ) -> bool:
+        room = self._rooms.get(room_sid)
+        name = room.unique_name if room is not None else room_sid
         gateway = self._gateway
         verb = "Started" if on else "Stopped"
 
@@ -179,6 +193,17 @@ class RecordingDesk(QObject):
             self.recordingFinished.emit(room_sid, True, text)
 
         def failed(error: TwilioError) -> None:
+            rule = self.retry_rule
+            if is_transient(error) and attempt < rule.max_attempts:
+                delay_s = max(error.retry_after or 0.0, rule.delay(attempt, 0.5))
+                log.info("recording rules of %s not written (%s); again in %.1f s",
+                         room_sid, error.message, delay_s)  # fmt: skip
+                QTimer.singleShot(
+                    int(delay_s * 1000),
+                    self,
+                    lambda: self._write_rules(room_sid, on, rules, attempt + 1),
+                )
+                return
             self._book.failed(room_sid)
             self.recordingChanged.emit(room_sid, self._book.recording(room_sid))
             context = f"{'Starting' if on else 'Stopping'} recording {name}"
