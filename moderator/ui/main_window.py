@@ -162,7 +162,9 @@ class MainWindow(QMainWindow):
             self,
             (self.panes.top, self.panes.main, self.panes.left),
             {
-                "roomsHeader": self.rooms_pane.view.horizontalHeader(),
+                # Renamed when the rooms table grew its option columns: a state saved with five
+                # columns would show all the new ones instead of leaving them hidden.
+                "roomsColumns": self.rooms_pane.view.horizontalHeader(),
                 "rosterHeader": self.roster_pane.view.horizontalHeader(),
                 "eventLogHeader": self.event_log_pane.view.horizontalHeader(),
                 "lobbyHeader": self.lobby_pane.view.horizontalHeader(),
