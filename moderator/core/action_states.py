@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from moderator.core.guest_state import GuestStatus
-from moderator.core.models import Room
+from moderator.core.models import Room, RoomType
 from moderator.core.roster import GuestKind, RosterRow
 
 #: Remove's label with no participant selected (the menu entry keeps its mnemonic).
@@ -99,4 +99,46 @@ def action_states(
     )
 
 
-__all__ = ["NO_PHONE_GUESTS_NOTE", "REMOVE_TEXT", "ActionStates", "action_states", "remove_label"]
+# -- recording (issue 10) ----------------------------------------------------------------------
+
+#: Why Start recording is disabled in a room that is not a group room.
+NOT_GROUP_NOTE = "only group rooms can be recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStates:
+    """Start recording / Stop recording / Recordings… for the selected room."""
+
+    start: bool
+    stop: bool
+    recordings: bool
+    #: Appended to Start recording's tooltip when it cannot be used ("" otherwise).
+    start_note: str
+
+
+def recording_states(
+    *, has_session: bool, room: Room | None, recording: bool, busy: bool
+) -> RecordingStates:
+    """Start where a group room does not record, Stop where it does (or REC is partial);
+    neither while a start or stop is under way. Recordings… for any room of a session (an
+    ended room's are reached from the dialog)."""
+    room = room if has_session else None
+    group = room is not None and room.type is RoomType.GROUP and room.in_progress
+    return RecordingStates(
+        start=group and not recording and not busy,
+        stop=group and recording and not busy,
+        recordings=has_session,
+        start_note="" if room is None or group else NOT_GROUP_NOTE,
+    )
+
+
+__all__ = [
+    "NOT_GROUP_NOTE",
+    "NO_PHONE_GUESTS_NOTE",
+    "REMOVE_TEXT",
+    "ActionStates",
+    "RecordingStates",
+    "action_states",
+    "recording_states",
+    "remove_label",
+]

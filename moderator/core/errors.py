@@ -270,6 +270,38 @@ _CODES: dict[int, _Known] = {
         "The account has reached its limit of concurrent rooms.",
         "End a room that is no longer needed, or ask Twilio for a higher quota.",
     ),
+    # -- host controls: recording and room options (issue 10) --
+    53103: _Known(
+        ErrorKind.PERMISSION,
+        "Twilio could not create the room with these options (large rooms need the account to "
+        "have them).",
+        "Turn off Large room, or ask Twilio to enable large rooms for the account.",
+    ),
+    53109: _Known(
+        ErrorKind.INVALID_INPUT,
+        "The empty-room or unused-room timeout is out of range.",
+        "Use 1 to 60 minutes.",
+    ),
+    53120: _Known(
+        ErrorKind.INVALID_INPUT,
+        "Twilio refused the recording rules.",
+        "Try again; if it keeps failing, report it.",
+    ),
+    53122: _Known(
+        ErrorKind.INVALID_INPUT,
+        "Only group rooms can be recorded or composed.",
+        "Record in a group room (create one with the type Group).",
+    ),
+    53123: _Known(
+        ErrorKind.INVALID_INPUT,
+        "The maximum participant duration is out of range.",
+        "Use 10 minutes to 24 hours (600 to 86400 seconds).",
+    ),
+    53124: _Known(
+        ErrorKind.INVALID_INPUT,
+        "Audio-only is offered for group rooms only.",
+        "Turn off Audio only, or create a group room.",
+    ),
     53200: _Known(
         ErrorKind.INVALID_INPUT,
         "Twilio refused the participant identity.",

@@ -41,6 +41,7 @@ from moderator.core.models import (
     RoomType,
 )
 from moderator.core.retry import Operation, RetryPolicy
+from moderator.core.room_options import RoomOptions, room_options_problem
 from moderator.core.twiml import twiml_length_problem
 
 __all__ = [
@@ -147,8 +148,13 @@ class TwilioGateway:
         unique_name: str,
         type: RoomType = RoomType.GROUP,
         max_participants: int | None = None,
+        options: RoomOptions | None = None,
     ) -> Room:
-        """Create an in-progress room; Twilio refuses a name already in progress (53113)."""
+        """Create an in-progress room; Twilio refuses a name already in progress (53113).
+
+        `options` are checked with Twilio's ranges first (`room_options_problem`), so a value
+        Twilio would refuse is never sent; options left None are not sent (Twilio's defaults).
+        """
         problem = validate_room_name(unique_name)
         if problem:
             raise _local_error(problem, kind=ErrorKind.INVALID_INPUT)
@@ -157,12 +163,23 @@ class TwilioGateway:
                 f"Maximum participants must be between 1 and {MAX_ROOM_PARTICIPANTS}.",
                 kind=ErrorKind.INVALID_INPUT,
             )
+        chosen = options if options is not None else RoomOptions()
+        problem = room_options_problem(type, max_participants, chosen)
+        if problem:
+            raise _local_error(problem, kind=ErrorKind.INVALID_INPUT)
         instance = self._request(
             Operation.WRITE,
             lambda: self._client.video.v1.rooms.create(
                 unique_name=unique_name,
                 type=type.value,
                 max_participants=_or_unset(max_participants),
+                empty_room_timeout=_or_unset(chosen.empty_room_timeout_min),
+                unused_room_timeout=_or_unset(chosen.unused_room_timeout_min),
+                max_participant_duration=_or_unset(chosen.max_participant_duration_s),
+                audio_only=chosen.audio_only or values.unset,
+                record_participants_on_connect=chosen.record_participants_on_connect
+                or values.unset,
+                large_room=chosen.large_room or values.unset,
             ),
         )
         return self._convert(_room, instance)
@@ -541,6 +558,11 @@ def _int(value: object) -> int:
     raise TypeError("expected an integer")
 
 
+def _optional_int(value: object) -> int:
+    """An integer field Twilio may leave out or null (room options): 0 when absent."""
+    return 0 if value is None or value == "" else _int(value)
+
+
 def _account(instance: Any) -> Account:
     return Account(
         sid=_text(instance.sid),
@@ -558,6 +580,14 @@ def _room(instance: Any) -> Room:
         max_participants=_int(instance.max_participants),
         date_created=_required_time(instance.date_created),
         end_time=_time(instance.end_time),
+        empty_room_timeout=_optional_int(getattr(instance, "empty_room_timeout", None)),
+        unused_room_timeout=_optional_int(getattr(instance, "unused_room_timeout", None)),
+        audio_only=bool(getattr(instance, "audio_only", False)),
+        record_participants_on_connect=bool(
+            getattr(instance, "record_participants_on_connect", False)
+        ),
+        max_participant_duration=_optional_int(getattr(instance, "max_participant_duration", None)),
+        large_room=bool(getattr(instance, "large_room", False)),
     )
 
 

@@ -70,6 +70,17 @@ class Room:
     max_participants: int
     date_created: datetime
     end_time: datetime | None = None
+    # The create options Twilio reports back (issue 10); defaults are what an old record or a
+    # room listed before these fields existed is taken to have.
+    #: Minutes the room stays open after its last participant left (0: Twilio's default).
+    empty_room_timeout: int = 0
+    #: Minutes the room stays open if nobody joins after it was created (0: Twilio's default).
+    unused_room_timeout: int = 0
+    audio_only: bool = False
+    record_participants_on_connect: bool = False
+    #: Seconds after which Twilio disconnects a participant (0: not reported).
+    max_participant_duration: int = 0
+    large_room: bool = False
 
     @property
     def in_progress(self) -> bool:

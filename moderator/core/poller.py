@@ -31,6 +31,7 @@ __all__ = [
     "call_key",
     "lobby_key",
     "participants_key",
+    "recording_rules_key",
     "tracks_key",
 ]
 
@@ -52,6 +53,10 @@ def call_key(call_sid: str) -> str:
 
 def lobby_key(number: str) -> str:
     return f"lobby:{number}"
+
+
+def recording_rules_key(room_sid: str) -> str:
+    return f"recording-rules:{room_sid}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,12 @@ class PollSettings:
     track_refresh_min_age_s: float = 20.0
     #: Each dial-in number's in-progress calls (the lobby): a caller shows within ~2 s.
     lobby_interval_s: float = 1.5
+    #: Recording rules (REC, read back from Twilio): the selected group room's this often…
+    selected_rules_interval_s: float = 10.0
+    #: …each other group room's at best this often (a room never read goes first), and all
+    #: of them together within `rules_per_s`.
+    other_rules_interval_s: float = 120.0
+    rules_per_s: float = 0.5
     #: Hard ceiling on all polling reads; actions (dial, remove…) are not counted.
     max_reads_per_s: float = 6.0
     #: Reads allowed in one burst (e.g. tracks of a room just selected).
@@ -111,6 +122,7 @@ class JobKind(StrEnum):
     CALL = "call"
     CALLS = "calls"  # the account's ringing and in-progress calls, in one job
     LOBBY = "lobby"  # in-progress calls to one dial-in number (`target`): callers on hold
+    RECORDING_RULES = "recording-rules"  # a group room's recording rules: is it recording
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +202,7 @@ class PollContext:
     tracks_cached: Callable[[], Iterable[tuple[str, float]]] = field(default=lambda: ())
     rooms_pages: int = 1  # pages the rooms list took last time
     lobby_numbers: Sequence[str] = ()  # dial-in numbers whose callers on hold to list
+    recording_rooms: Sequence[str] = ()  # group rooms whose recording rules tell REC
 
 
 class PollPlanner:
@@ -204,6 +217,7 @@ class PollPlanner:
         self._track_refresh = TokenBucket(
             s.track_refresh_per_s, 1.0 + s.track_refresh_per_s * s.tick_s
         )
+        self._rules = TokenBucket(s.rules_per_s, 1.0 + s.rules_per_s * s.tick_s)
         self._last_start: dict[str, float] = {}
         self._last_count: dict[str, float] = {}
         self.reads_started = 0.0
@@ -249,6 +263,7 @@ class PollPlanner:
         self._bucket.refill(now)
         self._counts.refill(now)
         self._track_refresh.refill(now)
+        self._rules.refill(now)
         jobs: list[PollJob] = []
         planned: set[str] = set()
         blocked = False  # a due job could not be afforded: nothing less important may jump it
@@ -351,7 +366,35 @@ class PollPlanner:
                 PollJob.tracks(selected, stalest[0], "refresh"), None
             ):
                 self._track_refresh.take(1.0)
+
+        # 8. Recording rules (REC): the selected room's, then one other room's, stalest first.
+        self._plan_recording_rules(context, selected, consider)
         return jobs
+
+    def _plan_recording_rules(
+        self,
+        context: PollContext,
+        selected: str | None,
+        consider: Callable[[PollJob, float | None], bool],
+    ) -> None:
+        s = self.settings
+        rooms = list(context.recording_rooms)
+        if selected in rooms:
+            job = PollJob(
+                JobKind.RECORDING_RULES, recording_rules_key(selected), selected, purpose="selected"
+            )
+            consider(job, s.selected_rules_interval_s)
+        if not self._rules.has(1.0) or not self._bucket.has(1.0):
+            return
+        others = sorted(
+            (room for room in rooms if room != selected),
+            key=lambda room: self._last_start.get(recording_rules_key(room), -math.inf),
+        )
+        for room in others:
+            job = PollJob(JobKind.RECORDING_RULES, recording_rules_key(room), room, purpose="rec")
+            if consider(job, s.other_rules_interval_s):
+                self._rules.take(1.0)
+                return
 
     def _stalest_room(
         self,

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
-from moderator.core.action_states import REMOVE_TEXT, ActionStates
+from moderator.core.action_states import REMOVE_TEXT, ActionStates, RecordingStates
 from moderator.ui import resources
 
 
@@ -40,8 +40,12 @@ class Actions(QObject):
         self.refresh = self._make("&Refresh now", "refresh", ["F5", "Ctrl+R"])
         self.new_room = self._make("&Create room…", "room-add", ["Ctrl+N"])
         self.end_room = self._make("&End room…", "room-end", [])
-        self.dial_in = self._make("Set up &dial-in…", None, [])
+        self.dial_in = self._make("Set up d&ial-in…", None, [])
         self.room_history = self._make("Room &history…", None, ["Ctrl+Shift+H"])
+        # Recording (issue 10): accessible names are exactly these words.
+        self.start_recording = self._make("&Start recording", None, [])
+        self.stop_recording = self._make("S&top recording", None, [])
+        self.recordings = self._make("Recor&dings…", None, [])
         self.next_room = self._make("&Next room", None, ["Ctrl+PgDown", "Alt+Down"])
         self.previous_room = self._make("&Previous room", None, ["Ctrl+PgUp", "Alt+Up"])
         # Participant
@@ -128,6 +132,13 @@ class Actions(QObject):
         self.history.setEnabled(states.history)
         self.show_timeline.setEnabled(states.show_timeline)
 
+    def apply_recording_states(self, states: RecordingStates) -> None:
+        """Enable Start / Stop recording and Recordings… as `recording_states` says."""
+        self.start_recording.setEnabled(states.start)
+        self.set_note(self.start_recording, states.start_note)
+        self.stop_recording.setEnabled(states.stop)
+        self.recordings.setEnabled(states.recordings)
+
     def build_menus(self, menubar: QMenuBar, profile_actions: Sequence[QAction] = ()) -> None:
         """Fill the menu bar: File (profile actions, Quit), Room, Participant, View, Help."""
         profile_part: list[QAction | None] = [*profile_actions, None] if profile_actions else []
@@ -137,6 +148,10 @@ class Actions(QObject):
             [
                 self.new_room,
                 self.end_room,
+                None,
+                self.start_recording,
+                self.stop_recording,
+                self.recordings,
                 None,
                 self.dial_in,
                 self.room_history,
@@ -172,7 +187,19 @@ class Actions(QObject):
 
     def room_context_menu(self, parent: QMenu) -> None:
         """Fill a rooms-table context menu with the room commands."""
-        _fill(parent, [self.new_room, self.end_room, None, self.refresh])
+        _fill(
+            parent,
+            [
+                self.new_room,
+                self.end_room,
+                None,
+                self.start_recording,
+                self.stop_recording,
+                self.recordings,
+                None,
+                self.refresh,
+            ],
+        )
 
 
 def _standard_keys(key: QKeySequence.StandardKey) -> list[QKeySequence]:

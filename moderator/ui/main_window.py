@@ -50,6 +50,7 @@ from moderator.ui.panes.lobby_pane import LobbyPane
 from moderator.ui.panes.rooms_pane import RoomsPane
 from moderator.ui.panes.roster_pane import RosterPane
 from moderator.ui.participant_commands import ParticipantCommands
+from moderator.ui.recording_controller import RecordingController
 from moderator.ui.room_commands import RoomCommands
 from moderator.ui.session_dialogs import SessionDialogs
 from moderator.ui.window_layout import WindowLayout
@@ -154,6 +155,9 @@ class MainWindow(QMainWindow):
         )
         self.room_commands = RoomCommands(self, lambda: self._session)
         self.palette_commands = PaletteController(self)
+        self.recording = RecordingController(
+            self, self.commands, self.rooms_model, self.roster_pane, self.rooms_pane.selected_room
+        )
         self.participant_commands = ParticipantCommands(self, lambda: self._session)
         self._connect_actions()
         self.rooms_pane.roomSelected.connect(self._on_room_selected)
@@ -164,7 +168,9 @@ class MainWindow(QMainWindow):
             self,
             (self.panes.top, self.panes.main, self.panes.left),
             {
-                "roomsHeader": self.rooms_pane.view.horizontalHeader(),
+                # Renamed when the rooms table grew its option columns: a state saved with five
+                # columns would show all the new ones instead of leaving them hidden.
+                "roomsColumns": self.rooms_pane.view.horizontalHeader(),
                 "rosterHeader": self.roster_pane.view.horizontalHeader(),
                 "eventLogHeader": self.event_log_pane.view.horizontalHeader(),
                 "lobbyHeader": self.lobby_pane.view.horizontalHeader(),
@@ -262,6 +268,7 @@ class MainWindow(QMainWindow):
         session.errorRaised.connect(self._on_error)
         session.callerIdsChanged.connect(self._on_caller_ids_changed)
         self.lobby.attach(session)
+        self.recording.attach(session)
         session.start()
         self._update_actions()
 
@@ -294,6 +301,7 @@ class MainWindow(QMainWindow):
         self.rooms_pane.set_updating(False)
         self.dialogs.close_all()
         self.lobby.detach()
+        self.recording.detach()
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
@@ -439,6 +447,7 @@ class MainWindow(QMainWindow):
             has_journal=session is not None and session.journal is not None,
         )
         self.commands.apply_states(states)
+        self.recording.update_actions()
 
     # -- view ----------------------------------------------------------------------------------
     def _apply_log_filter(self) -> None:

@@ -56,6 +56,7 @@ class RoomCommands(QObject):
             new.room_type,
             new.max_participants,
             on_created=self._select_created_room,
+            options=new.options,
         )
 
     def _select_created_room(self, room: Room) -> None:

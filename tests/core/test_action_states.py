@@ -182,3 +182,25 @@ def test_remove_label_names_what_remove_does() -> None:
     assert remove_label(APP) == "Remove"
     assert remove_label(phone(GuestStatus.RINGING)) == "Cancel call"
     assert remove_label(phone(GuestStatus.CONNECTED)) == "Hang up && remove"
+
+
+# -- recording (issue 10) ----------------------------------------------------------------------
+
+
+def test_recording_states_follow_rec_and_the_room_type() -> None:
+    from moderator.core.action_states import NOT_GROUP_NOTE, recording_states
+
+    idle = recording_states(has_session=True, room=GROUP, recording=False, busy=False)
+    assert (idle.start, idle.stop, idle.recordings, idle.start_note) == (True, False, True, "")
+    on = recording_states(has_session=True, room=GROUP, recording=True, busy=False)
+    assert (on.start, on.stop) == (False, True)
+    busy = recording_states(has_session=True, room=GROUP, recording=True, busy=True)
+    assert (busy.start, busy.stop) == (False, False)
+    for room in (PEER_TO_PEER, GO, SMALL):
+        other = recording_states(has_session=True, room=room, recording=False, busy=False)
+        assert (other.start, other.stop, other.start_note) == (False, False, NOT_GROUP_NOTE)
+    ended = dataclasses.replace(GROUP, status="completed")
+    assert not recording_states(has_session=True, room=ended, recording=False, busy=False).start
+    none = recording_states(has_session=False, room=GROUP, recording=True, busy=False)
+    assert (none.start, none.stop, none.recordings) == (False, False, False)
+    assert recording_states(has_session=True, room=None, recording=False, busy=False).recordings

@@ -194,3 +194,27 @@ def test_each_dial_in_number_is_listed_at_its_pace_within_the_budget() -> None:
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert gaps and max(gaps) <= planner.settings.lobby_interval_s + 0.2 + 1e-6
     assert planner.reads_started <= 60.0 * planner.settings.max_reads_per_s + planner.settings.burst
+
+
+# -- recording rules (issue 10) ------------------------------------------------------------------
+
+
+def test_recording_rules_are_read_selected_first_then_one_room_at_a_time_within_budget() -> None:
+    from moderator.core.poller import JobKind, PollContext, PollPlanner, PollSettings
+
+    planner = PollPlanner(PollSettings(rules_per_s=0.5, other_rules_interval_s=120.0))
+    rooms = [f"RM{i}" for i in range(10)]
+    context = PollContext(room_sids=rooms, selected_room="RM3", recording_rooms=rooms)
+    started: list[str | None] = []
+    now = 0.0
+    for _ in range(200):  # 40 s of ticks
+        for job in planner.plan(now, context, lambda _key: False):
+            if job.kind is JobKind.RECORDING_RULES:
+                started.append(job.room_sid)
+        now += 0.2
+    assert started[0] == "RM3"  # the room the host looks at
+    others = [sid for sid in started if sid != "RM3"]
+    assert len(others) <= 0.5 * 40 + 2  # the rules' own allowance
+    assert set(others) == set(rooms) - {"RM3"}  # every room read once, none twice yet
+    assert len(others) == len(set(others))
+    assert started.count("RM3") == 4  # every 10 s

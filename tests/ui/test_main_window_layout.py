@@ -79,7 +79,7 @@ def test_splitters_and_headers_come_back_as_left(
     first.close()
 
     saved = SettingsStore(tmp_path / "settings.json").load()
-    assert {"topSplitter", "mainSplitter", "roomsHeader", "rosterHeader"} <= set(saved.ui_state)
+    assert {"topSplitter", "mainSplitter", "roomsColumns", "rosterHeader"} <= set(saved.ui_state)
     second = make_window(qtbot, sandbox, tmp_path, settings=saved, size=None)
     assert second.size() == QSize(760, 600)
     again = second.findChild(QSplitter, "topSplitter")

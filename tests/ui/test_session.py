@@ -200,7 +200,8 @@ def test_create_and_end_room(qtbot: QtBot, harness: Harness) -> None:
     created: list[str] = []
     harness.session.create_room("town-hall", on_created=lambda room: created.append(room.sid))
     qtbot.waitUntil(lambda: "town-hall" in harness.room_names())
-    assert created
+    # A rooms poll (its own pool) may list the room before the create's answer is delivered.
+    qtbot.waitUntil(lambda: bool(created))
     harness.session.end_room(created[0])
     qtbot.waitUntil(lambda: "town-hall" not in harness.room_names())
     assert harness.sandbox.world.room(created[0]).status == "completed"

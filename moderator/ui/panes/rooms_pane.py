@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 from moderator.core.live_state import RoomRow
 from moderator.ui.actions import Actions
 from moderator.ui.models.roles import SORT_ROLE
-from moderator.ui.models.rooms_model import RoomColumn, RoomsModel
+from moderator.ui.models.rooms_model import OPTION_COLUMNS, RoomColumn, RoomsModel
 from moderator.ui.panes.empty_state import EmptyStateOverlay
 from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
 
@@ -75,6 +76,12 @@ class RoomsPane(QWidget):
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header_view.setSectionResizeMode(RoomColumn.NAME, QHeaderView.ResizeMode.Stretch)
         header_view.sectionResized.connect(self._on_section_resized)
+        # The create options are there for the host who wants them: hidden, listed in the
+        # header's context menu.
+        for column in OPTION_COLUMNS:
+            header_view.setSectionHidden(column, True)
+        header_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header_view.customContextMenuRequested.connect(self._show_header_menu)
         self.view.verticalScrollBar().rangeChanged.connect(lambda *_: self.fit_columns())
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -134,7 +141,7 @@ class RoomsPane(QWidget):
         counts = sum(
             max(header.sectionSizeHint(column), self.view.sizeHintForColumn(column))
             for column in range(header.count())
-            if column != RoomColumn.NAME
+            if column != RoomColumn.NAME and not header.isSectionHidden(column)
         )
         scroll_bar = self.view.verticalScrollBar()
         chrome = 2 * self.view.frameWidth()
@@ -221,6 +228,32 @@ class RoomsPane(QWidget):
     def fit_columns(self) -> None:
         """Keep the table at least as wide as its columns: narrowing it elides the name only."""
         self.view.setMinimumWidth(self.columns_width())
+
+    def column_menu(self) -> QMenu:
+        """The header's context menu: one check per column the host may show or hide."""
+        header = self.view.horizontalHeader()
+        menu = QMenu(self)
+        menu.setAccessibleName("Columns")
+        for column in RoomColumn:
+            if column == RoomColumn.NAME:
+                continue
+            title = str(self._model.headers[column])
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(
+                lambda shown, column=column: self.set_column_shown(column, shown)
+            )
+        return menu
+
+    def set_column_shown(self, column: int, shown: bool) -> None:
+        self.view.horizontalHeader().setSectionHidden(column, not shown)
+        self.fit_columns()
+
+    def _show_header_menu(self, pos: QPoint) -> None:
+        menu = self.column_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.view.horizontalHeader().mapToGlobal(pos))
 
     def _show_context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)

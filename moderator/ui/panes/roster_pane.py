@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -46,8 +47,16 @@ class RosterPane(QWidget):
         self.reveal_button = action_button(self, actions.reveal, "Reveal number")
         # Reveal (a view toggle) sits by the title, the call commands get a row of their own:
         # neither row has to share its width with the other, so the pane stays narrow.
+        # REC: the selected room records (read back from Twilio's rules), by its name.
+        self.rec_label = QLabel("● REC", self)
+        self.rec_label.setObjectName("recIndicator")
+        self.rec_label.setAccessibleName("Recording")
+        self.rec_label.setToolTip("This room is being recorded")
+        self.rec_label.setStyleSheet("color: #d32f2f; font-weight: bold;")
+        self.rec_label.setVisible(False)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
+        header.addWidget(self.rec_label)
         header.addWidget(self.reveal_button)
         buttons = QHBoxLayout()
         for button in (self.dial_button, self.redial_button, self.remove_button):
@@ -91,6 +100,10 @@ class RosterPane(QWidget):
         else:
             self.title.set_full_text(f"Participants — {room_name}")
             self._empty.set_message(EMPTY_ROOM_TEXT, force_visible=None)
+
+    def set_recording(self, recording: bool) -> None:
+        """Show or hide REC by the title (the selected room records)."""
+        self.rec_label.setVisible(recording)
 
     def preferred_width(self) -> int:
         """The table's width with its fixed columns as set and its text columns readable."""

@@ -25,6 +25,7 @@ from moderator.core.live_state import LiveState
 from moderator.core.models import Call, CallerId, Participant, Room, RoomType
 from moderator.core.poller import ROOMS_KEY, call_key, participants_key
 from moderator.core.preflight import CheckResult, gather_preflight_inputs, run_preflight
+from moderator.core.room_options import RoomOptions
 from moderator.core.roster import RosterRow
 from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
@@ -171,6 +172,7 @@ class HostActions(QObject):
         room_type: RoomType,
         max_participants: int | None,
         on_created: Callable[[Room], None] | None,
+        options: RoomOptions | None = None,
     ) -> None:
         gateway = self._gateway
 
@@ -184,7 +186,7 @@ class HostActions(QObject):
 
         self.runner.run(
             None,
-            lambda: gateway.create_room(unique_name, room_type, max_participants),
+            lambda: gateway.create_room(unique_name, room_type, max_participants, options),
             done,
             self._failed(f"Creating room {unique_name}", None),
         )

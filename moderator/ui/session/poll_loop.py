@@ -37,6 +37,7 @@ from moderator.core.poller import (
     PollPlanner,
     PollSettings,
 )
+from moderator.core.recording_gateway import RecordingGateway
 from moderator.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,12 @@ class PollLoop(QObject):
         self.on_lobby: Callable[[str, list[Call]], Changes] = lambda _number, _calls: Changes()
         #: Room watching's hook: a room was just counted (history, capacity alerts).
         self.on_counted: Callable[[str], Changes] = lambda _room_sid: Changes()
+        #: Recording's hooks (issue 10): group rooms whose rules tell REC, and what rules read
+        #: back change.
+        self.recording_rooms: Callable[[], list[str]] = list
+        self.on_recording_rules: Callable[[str, list[dict[str, Any]]], Changes] = (
+            lambda _room, _rules: Changes()
+        )
         self._rooms_answered = False
         self._last_state: ConnectionState | None = None
         self._tick_timer = QTimer(self)
@@ -192,6 +199,7 @@ class PollLoop(QObject):
             tracks_cached=lambda: self._live.tracks_cached(selected),
             rooms_pages=self._live.rooms_pages,
             lobby_numbers=self.lobby_numbers(),
+            recording_rooms=self.recording_rooms(),
         )
 
     def _start(self, job: PollJob) -> None:
@@ -212,6 +220,10 @@ class PollLoop(QObject):
         elif job.kind is JobKind.LOBBY and target is not None:
             work = lambda: gateway.list_calls(to=target, status=CallStatus.IN_PROGRESS)  # noqa: E731
             done = lambda calls: self.on_lobby(target, calls)  # noqa: E731
+        elif job.kind is JobKind.RECORDING_RULES and room_sid is not None:
+            rules = RecordingGateway(gateway)
+            work = lambda: rules.fetch_recording_rules(room_sid)  # noqa: E731
+            done = lambda found: self.on_recording_rules(room_sid, found)  # noqa: E731
         elif job.kind is JobKind.CALLS:
             asked_at = self._mono()
             work = self._list_live_calls

@@ -35,6 +35,7 @@ from moderator.core.models import CallerId, Room, RoomType
 from moderator.core.phone import DEFAULT_REGION
 from moderator.core.poller import ROOMS_KEY, PollPlanner, PollSettings, call_key, participants_key
 from moderator.core.retry import NO_RETRY
+from moderator.core.room_options import RoomOptions
 from moderator.core.room_watch import RoomWatch
 from moderator.core.roster import RosterRow
 from moderator.core.settings import Settings
@@ -43,6 +44,7 @@ from moderator.ui.session.host_actions import HostActions
 from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
 from moderator.ui.session.publisher import ChangePublisher
+from moderator.ui.session.recordings import RecordingDesk
 
 __all__ = ["Session"]
 
@@ -149,6 +151,11 @@ class Session(QObject):
         self._watch = RoomWatch(clock, history=count_history, thresholds=thresholds)
         self._seconds = 0
         self._polls.on_counted = self._counted
+        # Recording (issue 10): REC read back from each group room's rules by the polls.
+        self._recordings = RecordingDesk(self._gateway, apply=self._apply, clock=clock, parent=self)
+        self._publisher.roomsChanged.connect(self._recordings.rooms_listed)
+        self._polls.recording_rooms = self._recordings.recording_rooms
+        self._polls.on_recording_rules = self._recordings.rules_read
         self._caller_ids: list[CallerId] | None = None  # None until loaded
         self._state = "new"  # "new" → "running" → "stopped"
         for source, target in (
@@ -189,6 +196,7 @@ class Session(QObject):
         self._actions.shutdown(wait_ms)
         self._dial_in.shutdown(wait_ms)
         self._watch.flush()
+        self._recordings.shutdown(wait_ms)
         if self._journal is not None:
             self._journal.close()
         close = getattr(self._client.http_client, "close", None)
@@ -200,6 +208,7 @@ class Session(QObject):
         self._polls.runner.shutdown(wait_ms)
         self._actions.runner.shutdown(wait_ms)
         self._dial_in.runner.shutdown(wait_ms)
+        self._recordings.runner.shutdown(wait_ms)
 
     def requests_in_flight(self) -> int:
         """Background requests (polls and actions) started and not yet answered."""
@@ -207,6 +216,7 @@ class Session(QObject):
             self._polls.runner.in_flight_count()
             + self._actions.runner.in_flight_count()
             + self._dial_in.runner.in_flight_count()
+            + self._recordings.runner.in_flight_count()
         )
 
     @property
@@ -243,6 +253,11 @@ class Session(QObject):
     def dial_in(self) -> DialInDesk:
         """Dial-in numbers and their lobby."""
         return self._dial_in
+
+    @property
+    def recordings(self) -> RecordingDesk:
+        """Recording: start/stop, REC, recordings, compositions and their downloads."""
+        return self._recordings
 
     @property
     def journal(self) -> Journal | None:
@@ -374,9 +389,10 @@ class Session(QObject):
         room_type: RoomType = RoomType.GROUP,
         max_participants: int | None = None,
         on_created: Callable[[Room], None] | None = None,
+        options: RoomOptions | None = None,
     ) -> None:
         """Create an in-progress room; it shows in the list as soon as Twilio confirms it."""
-        self._actions.create_room(unique_name, room_type, max_participants, on_created)
+        self._actions.create_room(unique_name, room_type, max_participants, on_created, options)
 
     def end_room(self, room_sid: str) -> None:
         """Complete a room: everyone is disconnected and phone guests' calls end."""

@@ -52,7 +52,10 @@ def test_display_text_for_each_column(qtbot: QtBot) -> None:
     model = make_model()
     model.set_rooms([room_row(3, count=4, phone=1), room_row(4, kind=RoomType.PEER_TO_PEER)])
     texts = [model.index(0, c).data() for c in range(model.columnCount())]
-    assert texts == ["room-3", "Group", "4/50", "1/35", "3 min"]
+    # Rec (not recording), then the create options (hidden in the pane until asked for).
+    assert texts == [
+        "room-3", "Group", "4/50", "1/35", "3 min", "", "—", "—", "No", "No", "—", "No",
+    ]  # fmt: skip
     assert model.index(1, RoomColumn.PHONE).data() == "—"
     assert model.index(0, RoomColumn.PARTICIPANTS).data(Qt.ItemDataRole.ToolTipRole) == (
         "Counted 3 s ago"
@@ -94,3 +97,33 @@ def test_refresh_keeps_selection_and_signals_only_changed_cells(qtbot: QtBot) ->
     assert selection.isRowSelected(1)
     assert model.row_of(room_row(5).sid) == 3
     assert model.row_of(room_row(0).sid) == -1
+
+
+def test_rec_and_room_options_show_what_twilio_said(qtbot: QtBot) -> None:
+    import dataclasses
+
+    model = make_model()
+    plain = room_row(1)
+    options = dataclasses.replace(
+        plain.room,
+        sid="RM" + "9" * 32,
+        empty_room_timeout=10,
+        unused_room_timeout=5,
+        audio_only=True,
+        record_participants_on_connect=True,
+        max_participant_duration=5400,
+        large_room=True,
+    )
+    model.set_rooms([plain, RoomRow(options, 1, 0)])
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom, _roles: changed.append(top.column()))
+    model.set_recording(frozenset({plain.room.sid}))
+    assert changed == [RoomColumn.NAME, RoomColumn.REC]
+    assert model.index(0, RoomColumn.NAME).data(Qt.ItemDataRole.DecorationRole) is not None
+    assert model.index(1, RoomColumn.NAME).data(Qt.ItemDataRole.DecorationRole) is None
+    assert "recording" in model.index(0, RoomColumn.NAME).data(Qt.ItemDataRole.AccessibleTextRole)
+    assert model.index(0, RoomColumn.REC).data() == "● REC"
+    assert model.index(0, RoomColumn.REC).data(Qt.ItemDataRole.AccessibleTextRole) == "Recording"
+    assert model.index(1, RoomColumn.REC).data() == ""
+    texts = [model.index(1, c).data() for c in range(RoomColumn.EMPTY_TIMEOUT, model.columnCount())]
+    assert texts == ["10 min", "5 min", "Yes", "Yes", "1 h 30 min", "Yes"]
