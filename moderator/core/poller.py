@@ -31,6 +31,7 @@ __all__ = [
     "call_key",
     "lobby_key",
     "participants_key",
+    "rules_key",
     "tracks_key",
 ]
 
@@ -52,6 +53,10 @@ def call_key(call_sid: str) -> str:
 
 def lobby_key(number: str) -> str:
     return f"lobby:{number}"
+
+
+def rules_key(participant_sid: str) -> str:
+    return f"rules:{participant_sid}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,10 @@ class PollSettings:
     track_refresh_min_age_s: float = 20.0
     #: Each dial-in number's in-progress calls (the lobby): a caller shows within ~2 s.
     lobby_interval_s: float = 1.5
+    #: Re-reading the selected room's subscribe rules already known (another app's mutes),
+    #: one at a time from this allowance, each at most this often.
+    rules_refresh_per_s: float = 0.5
+    rules_refresh_min_age_s: float = 15.0
     #: Hard ceiling on all polling reads; actions (dial, remove…) are not counted.
     max_reads_per_s: float = 6.0
     #: Reads allowed in one burst (e.g. tracks of a room just selected).
@@ -111,6 +120,7 @@ class JobKind(StrEnum):
     CALL = "call"
     CALLS = "calls"  # the account's ringing and in-progress calls, in one job
     LOBBY = "lobby"  # in-progress calls to one dial-in number (`target`): callers on hold
+    RULES = "rules"  # one participant's (`target`) subscribe rules in the selected room
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +200,10 @@ class PollContext:
     tracks_cached: Callable[[], Iterable[tuple[str, float]]] = field(default=lambda: ())
     rooms_pages: int = 1  # pages the rooms list took last time
     lobby_numbers: Sequence[str] = ()  # dial-in numbers whose callers on hold to list
+    #: Selected room's participants whose subscribe rules are not known yet (mute state).
+    rules_unread: Callable[[], Iterable[str]] = field(default=lambda: ())
+    #: Selected room's participants whose rules are known: re-read slowly, stalest first.
+    rules_known: Callable[[], Iterable[str]] = field(default=lambda: ())
 
 
 class PollPlanner:
@@ -203,6 +217,9 @@ class PollPlanner:
         self._counts = TokenBucket(s.counts_per_s, 1.0 + s.counts_per_s * s.tick_s)
         self._track_refresh = TokenBucket(
             s.track_refresh_per_s, 1.0 + s.track_refresh_per_s * s.tick_s
+        )
+        self._rules_refresh = TokenBucket(
+            s.rules_refresh_per_s, 1.0 + s.rules_refresh_per_s * s.tick_s
         )
         self._last_start: dict[str, float] = {}
         self._last_count: dict[str, float] = {}
@@ -249,6 +266,7 @@ class PollPlanner:
         self._bucket.refill(now)
         self._counts.refill(now)
         self._track_refresh.refill(now)
+        self._rules_refresh.refill(now)
         jobs: list[PollJob] = []
         planned: set[str] = set()
         blocked = False  # a due job could not be afforded: nothing less important may jump it
@@ -318,6 +336,13 @@ class PollPlanner:
                     break
                 consider(PollJob.tracks(selected, participant_sid, "new"), None)
 
+        # 4b. Subscribe rules not read yet (the mute state of the room the host looks at).
+        if selected is not None:
+            for participant_sid in context.rules_unread():
+                if not self._bucket.has(1.0):
+                    break
+                consider(self._rules_job(selected, participant_sid, "new"), None)
+
         # 5. Other rooms where a phone guest of ours is on its way in or in the room.
         for room_sid in context.guest_rooms:
             if room_sid == selected:
@@ -351,7 +376,27 @@ class PollPlanner:
                 PollJob.tracks(selected, stalest[0], "refresh"), None
             ):
                 self._track_refresh.take(1.0)
+
+        # 8. Slow re-read of rules already known: another copy of the app may have changed them.
+        if selected is not None and self._rules_refresh.has(1.0) and self._bucket.has(1.0):
+            oldest: tuple[str, float] | None = None
+            for participant_sid in context.rules_known():
+                read_at = self._last_start.get(rules_key(participant_sid), -math.inf)
+                if now - read_at < s.rules_refresh_min_age_s:
+                    continue
+                if oldest is None or read_at < oldest[1]:
+                    oldest = (participant_sid, read_at)
+            if oldest is not None and consider(
+                self._rules_job(selected, oldest[0], "refresh"), None
+            ):
+                self._rules_refresh.take(1.0)
         return jobs
+
+    @staticmethod
+    def _rules_job(room_sid: str, participant_sid: str, purpose: str) -> PollJob:
+        return PollJob(
+            JobKind.RULES, rules_key(participant_sid), room_sid, participant_sid, purpose=purpose
+        )
 
     def _stalest_room(
         self,
