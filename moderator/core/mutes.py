@@ -229,6 +229,15 @@ class MuteBook:
         room = self._rooms.get(room_sid)
         return room.muted.get(identity) if room is not None else None
 
+    def unmuted_phone_guests(self, room_sid: str) -> list[str]:
+        """Phone guests in the room not muted yet: whom "Mute all phone guests" would mute."""
+        room = self._rooms.get(room_sid)
+        if room is None:
+            return []
+        return sorted(
+            m.identity for m in room.members.values() if m.is_phone and m.identity not in room.muted
+        )
+
     def synced(self, room_sid: str) -> bool:
         """Whether every member's rules are known (read back or written by the app)."""
         room = self._rooms.get(room_sid)

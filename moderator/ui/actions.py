@@ -15,6 +15,10 @@ from PySide6.QtWidgets import QMenu, QMenuBar
 from moderator.core.action_states import REMOVE_TEXT, ActionStates
 from moderator.ui import resources
 
+MUTE_STATUS_TIP = (
+    "Others stop receiving this person's audio; they still hear everyone and are not told"
+)
+
 
 def _tooltip(text: str, shortcuts: list[QKeySequence]) -> str:
     """Tooltip text that names the action's shortcuts, e.g. "Refresh now (F5, Ctrl+R)"."""
@@ -51,6 +55,12 @@ class Actions(QObject):
         self.reveal = self._make("Re&veal number", "reveal", ["Ctrl+Shift+V"])
         self.reveal.setCheckable(True)
         self.show_timeline = self._make("Show &timeline…", None, [])
+        # Mute for everyone (Twilio subscribe rules): what it does is said in the status tip.
+        self.mute = self._make("&Mute for everyone", "mute", ["Ctrl+M"])
+        self.unmute = self._make("&Unmute", "unmute", ["Ctrl+Shift+M"])
+        self.mute_phone_guests = self._make("Mute all p&hone guests…", None, [])
+        for action in (self.mute, self.unmute, self.mute_phone_guests):
+            action.setStatusTip(MUTE_STATUS_TIP)
         # View
         self.scope_group = QActionGroup(self)
         self.scope_group.setExclusive(True)
@@ -124,6 +134,9 @@ class Actions(QObject):
         self.reveal.blockSignals(False)
         self.history.setEnabled(states.history)
         self.show_timeline.setEnabled(states.show_timeline)
+        self.mute.setEnabled(states.mute)
+        self.unmute.setEnabled(states.unmute)
+        self.mute_phone_guests.setEnabled(states.mute_phone_guests)
 
     def build_menus(self, menubar: QMenuBar, profile_actions: Sequence[QAction] = ()) -> None:
         """Fill the menu bar: File (profile actions, Quit), Room, Participant, View, Help."""
@@ -136,6 +149,8 @@ class Actions(QObject):
                 self.end_room,
                 None,
                 self.dial_in,
+                None,
+                self.mute_phone_guests,
                 None,
                 self.next_room,
                 self.previous_room,
@@ -161,7 +176,18 @@ class Actions(QObject):
         """Fill a roster context menu (and the Participant menu) with the participant commands."""
         _fill(
             parent,
-            [self.dial, self.redial, self.remove, None, self.reveal, None, self.show_timeline],
+            [
+                self.dial,
+                self.redial,
+                self.remove,
+                None,
+                self.mute,
+                self.unmute,
+                None,
+                self.reveal,
+                None,
+                self.show_timeline,
+            ],
         )
 
     def room_context_menu(self, parent: QMenu) -> None:
