@@ -121,6 +121,7 @@ class MuteWrite:
     subscriber: str  # identity
     participant_sid: str
     rules: tuple[SubscribeRule, ...]
+    epoch: int = 0  # the subscriber's count of writes queued, this one included
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,7 @@ class _Room:
     changing: dict[str, str] = field(default_factory=dict)  # identity → "muting" | "unmuting"
     pending: dict[str, int] = field(default_factory=dict)  # subscriber → writes under way
     epoch: dict[str, int] = field(default_factory=dict)  # subscriber → writes queued so far
+    queued: dict[str, tuple[SubscribeRule, ...]] = field(default_factory=dict)  # last queued
     intent: dict[str, bool] = field(default_factory=dict)  # commands waiting for the rules
     seen: bool = False
 
@@ -178,7 +180,10 @@ class _Room:
         return self.seen and not (self.unread & set(self.members))
 
     def current(self) -> dict[str, tuple[SubscribeRule, ...]]:
-        return {who: snap.rules for who, snap in self.rules.items()}
+        """What Twilio will have once the writes under way land (they land in order)."""
+        have = {who: snap.rules for who, snap in self.rules.items()}
+        have.update((who, rules) for who, rules in self.queued.items() if self.pending.get(who))
+        return have
 
     def written(self, identity: str) -> bool:
         snap = self.rules.get(identity)
@@ -282,6 +287,7 @@ class MuteBook:
             room.rules.pop(who, None)
             room.unread.discard(who)
             room.pending.pop(who, None)
+            room.queued.pop(who, None)
         changed_sid = {who for who in set(now) & set(room.members) if now[who] != room.members[who]}
         room.members = now
         room.seen = True
@@ -413,6 +419,15 @@ class MuteBook:
             room.unread.discard(write.subscriber)
         return self._settled(write, None)
 
+    def superseded(self, write: MuteWrite) -> bool:
+        """A later write for the same subscriber was queued: retrying this one would undo it."""
+        room = self._rooms.get(write.room_sid)
+        return room is not None and room.epoch.get(write.subscriber, 0) != write.epoch
+
+    def dropped(self, write: MuteWrite) -> MuteStep:
+        """A failed write not worth retrying, since a later one says what the rules must be."""
+        return self._settled(write, None)
+
     def write_failed(self, write: MuteWrite, reason: str) -> MuteStep:
         """A write was given up (after retries, or refused): the batch reports it."""
         room = self._rooms.get(write.room_sid)
@@ -427,6 +442,7 @@ class MuteBook:
             room.pending[write.subscriber] -= 1
             if not room.pending[write.subscriber]:
                 del room.pending[write.subscriber]
+                room.queued.pop(write.subscriber, None)
         batch = self._batches.get(write.batch)
         if batch is None:
             return step
@@ -516,8 +532,11 @@ class MuteBook:
         for write in planned:
             sid = room.members[write.subscriber].sid or write.participant
             room.pending[write.subscriber] = room.pending.get(write.subscriber, 0) + 1
-            room.epoch[write.subscriber] = room.epoch.get(write.subscriber, 0) + 1
-            step.writes.append(MuteWrite(room_sid, batch.id, write.subscriber, sid, write.rules))
+            room.queued[write.subscriber] = write.rules
+            epoch = room.epoch[write.subscriber] = room.epoch.get(write.subscriber, 0) + 1
+            step.writes.append(
+                MuteWrite(room_sid, batch.id, write.subscriber, sid, write.rules, epoch)
+            )
         return step
 
     def _adopt(self, room_sid: str, room: _Room) -> MuteStep:

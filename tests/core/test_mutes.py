@@ -176,3 +176,18 @@ def test_a_failed_write_reports_the_batch_and_rereads_the_rules() -> None:
 def test_mute_phone_guests_with_none_says_so() -> None:
     book = synced_book(members(3))
     assert "no phone guest" in book.mute_phone_guests(ROOM).refused
+
+
+def test_a_command_plans_from_the_writes_still_under_way() -> None:
+    """An unmute while the latecomer's mute write is unanswered still unmutes for them."""
+    people = members(3)
+    book = synced_book(people)
+    settle(book, book.mute(ROOM, "user0"))
+    joined = book.participants(ROOM, [*people, Member("late", "PA99")])
+    (late_write,) = joined.writes
+    unmute = book.unmute(ROOM, "user0")
+    assert "late" in {w.subscriber for w in unmute.writes}
+    assert book.superseded(late_write)  # a retry of it would undo the unmute
+    book.dropped(late_write)
+    settle(book, unmute)
+    assert book.muted(ROOM) == frozenset() and not book.busy(ROOM)

@@ -96,6 +96,10 @@ class MuteDesk(QObject):
         self.runner = TaskRunner(self, max_threads=WRITE_THREADS)
         self._names: dict[str, str] = {}
         self._batch_rooms: dict[str, str] = {}
+        # One write per subscriber on the wire at a time, so they land in the order planned;
+        # a later one waits here until the earlier is answered, then takes a fresh slot.
+        self._sending: set[tuple[str, str]] = set()
+        self._held: dict[tuple[str, str], list[Write[MuteWrite]]] = {}
         self._pump_timer = QTimer(self)
         self._pump_timer.setSingleShot(True)
         self._pump_timer.timeout.connect(self._pump)
@@ -222,10 +226,22 @@ class MuteDesk(QObject):
         """Send what the budget admits now, then wake up when it admits more."""
         if not self.runner.accepting:
             return
+        for key in [k for k in self._held if k not in self._sending]:
+            if self.runner.in_flight_count() >= WRITE_THREADS or not self.budget.acquire():
+                self._schedule(0.05)
+                return
+            held = self._held[key]
+            self._send(held.pop(0))
+            if not held:
+                del self._held[key]
         free = WRITE_THREADS - self.runner.in_flight_count()
         if free > 0:
             for write in self.budget.admit(limit=free):
-                self._send(write)
+                key = (write.payload.room_sid, write.payload.subscriber)
+                if key in self._sending or key in self._held:
+                    self._held.setdefault(key, []).append(write)  # its slot goes unused
+                else:
+                    self._send(write)
         if self.runner.in_flight_count() >= WRITE_THREADS:
             return  # each answer pumps again
         slot = self.budget.next_slot()
@@ -235,6 +251,7 @@ class MuteDesk(QObject):
     def _send(self, write: Write[MuteWrite]) -> None:
         payload = write.payload
         video = self._video
+        self._sending.add((payload.room_sid, payload.subscriber))
 
         def work() -> RulesRead:
             return video.update_rules(payload.room_sid, payload.participant_sid, payload.rules)
@@ -244,13 +261,19 @@ class MuteDesk(QObject):
         )
 
     def _written(self, write: Write[MuteWrite], read: RulesRead) -> None:
+        self._sending.discard((write.payload.room_sid, write.payload.subscriber))
         self.budget.succeeded(write)
         self._settle(write.payload, self.mutes.written(write.payload, read.date_updated))
 
     def _failed(self, write: Write[MuteWrite], error: TwilioError) -> None:
+        self._sending.discard((write.payload.room_sid, write.payload.subscriber))
         if error.code in _GONE_CODES:  # the subscriber left: nothing to write any more
             self.budget.succeeded(write)
             self._settle(write.payload, self.mutes.written(write.payload))
+            return
+        if self.mutes.superseded(write.payload):
+            self.budget.succeeded(write)
+            self._settle(write.payload, self.mutes.dropped(write.payload))
             return
         retryable = error.retryable or error.kind in (ErrorKind.RATE_LIMITED, ErrorKind.SERVER)
         outcome = self.budget.failed(write, retryable=retryable, retry_after_s=error.retry_after)
