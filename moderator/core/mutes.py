@@ -325,10 +325,13 @@ class MuteBook:
         who = self._identity_of(room, read.participant_sid)
         if who is None or room.pending.get(who) or room.epoch.get(who, 0) != token:
             return step  # left meanwhile, or older than a write of ours, which says it better
+        was_synced = room.synced()
         room.rules[who] = read
         room.unread.discard(who)
         if not room.synced() or any(room.pending.values()):
             return step
+        if not was_synced:
+            step.rosters.add(room_sid)  # the mute commands can be offered now
         step += self._adopt(room_sid, room)
         if room.intent:
             intent, room.intent = dict(room.intent), {}
