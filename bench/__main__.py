@@ -28,6 +28,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "rss_mb": ("<=", 200.0),
     "dial_click_to_request_ms": ("<=", 50.0),
     "writes_idle": ("<=", 0.0),
+    "mute_all_writes_per_s": ("<=", 20.0),
+    "mute_all_s": ("<=", 5.0),
 }
 MAX_READS_PER_S = 10.0
 
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     isolate_environment()
 
-    from bench import load, reads, startup
+    from bench import load, mutes, reads, startup
     from bench.harness import application
 
     started = time.monotonic()
@@ -79,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             window_s=20.0 if quick else 60.0,
         )
     )
+    log("mute all phone guests")
+    results.update(mutes.measure(LATENCY_MS))
     results["targets"] = _targets(results)
     results["duration_s"] = round(time.monotonic() - started, 1)
     results["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
