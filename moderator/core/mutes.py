@@ -174,6 +174,9 @@ class _Room:
     epoch: dict[str, int] = field(default_factory=dict)  # subscriber → writes queued so far
     queued: dict[str, tuple[SubscribeRule, ...]] = field(default_factory=dict)  # last queued
     intent: dict[str, bool] = field(default_factory=dict)  # commands waiting for the rules
+    #: Subscribers whose write was given up: not rewritten by themselves (no retry loop) until
+    #: the host's next command, or until they leave.
+    gave_up: set[str] = field(default_factory=set)
     seen: bool = False
 
     def synced(self) -> bool:
@@ -288,6 +291,7 @@ class MuteBook:
             room.unread.discard(who)
             room.pending.pop(who, None)
             room.queued.pop(who, None)
+            room.gave_up.discard(who)
         changed_sid = {who for who in set(now) & set(room.members) if now[who] != room.members[who]}
         room.members = now
         room.seen = True
@@ -296,6 +300,7 @@ class MuteBook:
             return step
         for who in changed_sid:  # same identity, new participant (rejoined): rules start over
             room.rules.pop(who, None)
+            room.gave_up.discard(who)
             newcomers.add(who)
         if left & set(room.muted) or left & set(room.changing):
             step.rosters.add(room_sid)
@@ -386,6 +391,7 @@ class MuteBook:
     def _command(
         self, room_sid: str, room: _Room, wanted: set[str], intent: Mapping[str, bool]
     ) -> MuteStep:
+        room.gave_up.clear()  # the host asks again: every subscriber is tried again
         writes = plan_writes(room.members.values(), wanted, room.current())
         targets = tuple(sorted(intent))
         if isinstance(writes, TooManyRules):
@@ -436,6 +442,7 @@ class MuteBook:
         room = self._rooms.get(write.room_sid)
         if room is not None:
             room.unread.add(write.subscriber)  # read it back: what Twilio has is unknown now
+            room.gave_up.add(write.subscriber)
         return self._settled(write, reason)
 
     def _settled(self, write: MuteWrite, failure: str | None) -> MuteStep:
@@ -515,6 +522,7 @@ class MuteBook:
         )
         if not include_form:
             writes = tuple(w for w in writes if w.subscriber in fresh)
+        writes = tuple(w for w in writes if w.subscriber not in room.gave_up)
         return self._queue(room_sid, room, command, targets, writes)
 
     def _queue(

@@ -191,3 +191,20 @@ def test_a_command_plans_from_the_writes_still_under_way() -> None:
     book.dropped(late_write)
     settle(book, unmute)
     assert book.muted(ROOM) == frozenset() and not book.busy(ROOM)
+
+
+def test_a_given_up_subscriber_is_not_rewritten_by_itself() -> None:
+    """After a refused write the rules are read back, and that read does not write again."""
+    people = members(3)
+    book = synced_book(people)
+    step = book.mute(ROOM, "user0")
+    first, second = step.writes
+    book.written(first, T0)
+    book.write_failed(second, "refused")
+    token = book.read_token(ROOM, second.participant_sid)
+    again = book.rules_read(ROOM, RulesSnapshot(second.participant_sid, (INCLUDE_ALL,)), token)
+    assert again.writes == []
+    assert book.synced(ROOM)
+    # The host's next command tries everyone again.
+    retry = book.mute(ROOM, "user1")
+    assert second.subscriber in {w.subscriber for w in retry.writes}

@@ -11,6 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from moderator.core.mute_rules import Member, SubscribeRule, hears
+from moderator.core.write_budget import RetryRule
 from moderator.sandbox.request_log import RequestRecord
 from moderator.sandbox.server import SandboxServer
 from tests.ui.session_fixtures import Harness, make_harness
@@ -184,3 +185,62 @@ def test_the_twenty_rule_limit_is_refused_whole(qtbot: QtBot, sandbox: SandboxSe
         assert hears_audio(sandbox, people["user00"], "user30", people["user30"])
     finally:
         h.session.stop()
+
+
+def test_failed_rule_writes_are_retried_through_the_budget(
+    qtbot: QtBot, h: Harness, sandbox: SandboxServer, room: tuple[str, Any]
+) -> None:
+    room_sid, people = room
+    desk = h.session.mutes
+    desk.budget.retry = RetryRule(max_attempts=5, base_delay_s=0.05, max_delay_s=0.2)
+    sandbox.controls.fail_route("POST", RULES_PATH, 503, code=20500, times=4)
+    desk.mute(room_sid, "user2")
+    qtbot.waitUntil(lambda: nobody_hears(sandbox, people, "user2"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: desk.progress(room_sid) is None, timeout=WAIT_MS)
+    assert sum(1 for r in rule_writes(sandbox) if r.status == 503) == 4
+    assert h.errors == []
+    qtbot.waitUntil(lambda: "Muted user2 for everyone" in texts(h), timeout=WAIT_MS)
+
+
+def test_a_write_that_keeps_failing_is_reported_and_its_rules_read_again(
+    qtbot: QtBot, h: Harness, sandbox: SandboxServer, room: tuple[str, Any]
+) -> None:
+    room_sid, people = room
+    desk = h.session.mutes
+    desk.budget.retry = RetryRule(max_attempts=3, base_delay_s=0.05, max_delay_s=0.1)
+    stuck = people["user5"]
+    sandbox.controls.fail_route("POST", f"*/Participants/{stuck}/SubscribeRules", 500, times=None)
+    desk.mute(room_sid, "user0")
+    qtbot.waitUntil(lambda: bool(h.errors), timeout=WAIT_MS)
+    error, context = h.errors[0]
+    assert context == "Mute for everyone"
+    assert "incomplete: 1 of 9" in str(error)
+    assert sum(1 for r in rule_writes(sandbox) if stuck in r.path) == 3
+    assert "error" in h.kinds()
+    others = {who: sid for who, sid in people.items() if sid != stuck}
+    assert nobody_hears(sandbox, others, "user0")
+    sandbox.controls.clear_route_failure("POST", f"*/Participants/{stuck}/SubscribeRules")
+    # What Twilio has for user5 is read back (include all), so the room is synced again.
+    qtbot.waitUntil(lambda: desk.synced(room_sid), timeout=WAIT_MS)
+
+
+def test_a_refused_write_is_not_retried(
+    qtbot: QtBot, h: Harness, sandbox: SandboxServer, room: tuple[str, Any]
+) -> None:
+    room_sid, people = room
+    desk = h.session.mutes
+    stuck = people["user7"]
+    route = f"*/Participants/{stuck}/SubscribeRules"
+    sandbox.controls.fail_route("POST", route, 400, code=53215, times=None)
+    desk.mute(room_sid, "user0")
+    qtbot.waitUntil(lambda: bool(h.errors), timeout=WAIT_MS)
+    assert sum(1 for r in rule_writes(sandbox) if stuck in r.path) == 1
+    error, context = h.errors[0]
+    assert context == "Mute for everyone"
+    assert "Twilio refused the subscribe rules" in str(error)
+    assert error.action == "Unmute someone first, or use a group room."
+    assert not any(
+        e.kind == "error" and "incomplete" in e.text
+        for e in h.events
+        if e.text.startswith("Mute of")
+    )

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Codes saying the subscriber is gone: its rules no longer matter, nothing to report.
 _GONE_CODES = frozenset({53204, 20404})
+MUTE_CONTEXT = "Mute for everyone"
+"""What the app was doing when a rules write was given up (the error line's prefix)."""
 WRITE_THREADS = 4
 """Writes in flight at once: at 150 ms a request, 4 keep up with 20 writes/s."""
 WINDOW_MARGIN_S = 0.05
@@ -96,6 +98,7 @@ class MuteDesk(QObject):
         self.runner = TaskRunner(self, max_threads=WRITE_THREADS)
         self._names: dict[str, str] = {}
         self._batch_rooms: dict[str, str] = {}
+        self._batch_errors: dict[str, TwilioError] = {}  # the last write given up, per batch
         # One write per subscriber on the wire at a time, so they land in the order planned;
         # a later one waits here until the earlier is answered, then takes a fresh slot.
         self._sending: set[tuple[str, str]] = set()
@@ -279,22 +282,29 @@ class MuteDesk(QObject):
         outcome = self.budget.failed(write, retryable=retryable, retry_after_s=error.retry_after)
         if isinstance(outcome, GaveUp):
             log.info("rules write given up: %s (%r)", outcome.reason, error)
-            step = self.mutes.write_failed(write.payload, error.message)
-            self._settle(write.payload, step, error)
+            self._batch_errors[write.payload.batch] = error
+            self._settle(write.payload, self.mutes.write_failed(write.payload, error.message))
         else:
             self._schedule(max(0.0, outcome.at - self.budget.clock()))
             self._changed(write.payload.room_sid)
 
-    def _settle(self, write: MuteWrite, step: MuteStep, error: TwilioError | None = None) -> None:
+    def _settle(self, write: MuteWrite, step: MuteStep) -> None:
+        """A write is settled: its step shown; a batch that gave up a write is reported (the
+        report is its log line, so the line is not logged twice)."""
         room_sid = write.room_sid
-        changes = self._changes(room_sid, step)
-        if error is not None and any(line.kind == "error" for line in step.lines):
-            text = next(line.text for line in step.lines if line.kind == "error")
-            report = TwilioError(text, action=error.action, kind=error.kind, code=error.code)
-            changes.errors.append(Report(report, "Mute for everyone", ErrorTopic.ACTION, room_sid))
-        progress = self.budget.progress(write.batch)
-        if progress.finished:
+        reports: list[Report] = []
+        if self.budget.progress(write.batch).finished:
             self._batch_rooms.pop(write.batch, None)
+            error = self._batch_errors.pop(write.batch, None)
+            if error is not None:
+                for line in [line for line in step.lines if line.kind == "error"]:
+                    report = TwilioError(
+                        line.text, action=error.action, kind=error.kind, code=error.code
+                    )
+                    reports.append(Report(report, MUTE_CONTEXT, ErrorTopic.ACTION, room_sid))
+                    step.lines.remove(line)
+        changes = self._changes(room_sid, step)
+        changes.errors.extend(reports)
         self._apply(changes)
         self._changed(room_sid)
         self._schedule(0)
