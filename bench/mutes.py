@@ -56,8 +56,9 @@ def measure(latency_ms: float, timeout_s: float = 60.0) -> dict[str, object]:
             started_wall, started = time.time(), time.perf_counter()
             desk.mute_phone_guests(room_sid)
             done = spin_until(
-                lambda: desk.progress(room_sid) is None
-                and set(desk.mutes.muted(room_sid)) == phones,
+                lambda: (
+                    desk.progress(room_sid) is None and set(desk.mutes.muted(room_sid)) == phones
+                ),
                 timeout_s,
                 step_s=0.005,
             )

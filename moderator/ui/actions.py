@@ -61,6 +61,7 @@ class Actions(QObject):
         self.mute_phone_guests = self._make("Mute all p&hone guests…", None, [])
         for action in (self.mute, self.unmute, self.mute_phone_guests):
             action.setStatusTip(MUTE_STATUS_TIP)
+        self.set_note(self.mute, MUTE_STATUS_TIP.lower().replace("others", "others in the room"))
         # View
         self.scope_group = QActionGroup(self)
         self.scope_group.setExclusive(True)
