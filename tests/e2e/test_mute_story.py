@@ -222,6 +222,15 @@ def test_mute_for_everyone_story(qtbot: QtBot, runner: SandboxRunner) -> None:
     for who in phones:
         qtbot.waitUntil(lambda who=who: muted_cell(window, who)[0] == "Muted", timeout=WAIT_MS)
     assert peak_per_second(rule_writes(runner)) <= 20
+    # The log names phone guests by their masked numbers, never in full.
+    qtbot.waitUntil(
+        lambda: (
+            "Muted ••• 2671, ••• 0177 for everyone" in log_texts()
+            or "Muted ••• 0177, ••• 2671 for everyone" in log_texts()
+        ),
+        timeout=WAIT_MS,
+    )
+    assert not any(number[2:] in text for number in NUMBERS for text in log_texts())
     assert not window.roster_pane.mute_progress.isVisible()
     writes = len(rule_writes(runner))
     window.close()
