@@ -41,6 +41,7 @@ from moderator.core.mute_rules import (
 
 __all__ = [
     "MUTE_EXPLANATION",
+    "PHONE_GUESTS_EXPLANATION",
     "MuteBook",
     "MuteLine",
     "MuteRecord",
@@ -56,6 +57,13 @@ MUTE_EXPLANATION = (
     "guest hears no announcement, an app participant sees nothing change."
 )
 """What the commands do, said plainly where the host chooses them."""
+
+PHONE_GUESTS_EXPLANATION = (
+    "Everyone else in the room stops receiving their audio (Twilio subscribe rules). They still "
+    "hear everyone and are not told: a phone guest hears no announcement. Phone guests who join "
+    "later are not muted; Unmute gives anyone their voice back."
+)
+"""What "Mute all phone guests" does, in its confirmation."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QMessageBox
 
-from moderator.core.mutes import MUTE_EXPLANATION
+from moderator.core.mutes import MUTE_EXPLANATION, PHONE_GUESTS_EXPLANATION
 from moderator.core.roster import RosterRow
 from moderator.ui.confirm import ask_destructive
 
@@ -120,19 +120,23 @@ class MuteController(QObject):
         session, room_sid = self._session, self._room()
         if session is None or room_sid is None:
             return
-        count = len(session.mutes.mutes.unmuted_phone_guests(room_sid))
+        guests = session.mutes.mutes.unmuted_phone_guests(room_sid)
+        count = len(guests)
         room = session.room(room_sid)
         name = room.unique_name if room is not None else "this room"
         if count == 0:
             self._refused(room_sid, f"There is no phone guest to mute in “{name}”.")
             return
-        guests = "phone guest" if count == 1 else f"all {count} phone guests"
+        if count == 1:
+            who = f"the phone guest {session.mutes.display_name(guests[0])}"
+        else:
+            who = f"all {count} phone guests"
         ask_destructive(
             self._window,
             QMessageBox.Icon.Question,
             "Mute all phone guests",
-            f"Mute {guests} in “{name}” for everyone?",
-            MUTE_EXPLANATION,
+            f"Mute {who} in “{name}” for everyone?",
+            PHONE_GUESTS_EXPLANATION,
             "Mute all phone guests",
             lambda: self._mute_phone_guests(session, room_sid),
         )

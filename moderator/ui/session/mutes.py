@@ -130,6 +130,10 @@ class MuteDesk(QObject):
     def synced(self, room_sid: str) -> bool:
         return self.mutes.synced(room_sid)
 
+    def display_name(self, identity: str) -> str:
+        """How the window names a participant: a phone guest by masked number, else identity."""
+        return self._name(identity)
+
     # -- the host's commands ------------------------------------------------------------------
 
     def mute(self, room_sid: str, identity: str) -> None:
