@@ -240,3 +240,18 @@ def test_a_refused_write_is_not_retried(
     assert "Twilio refused the subscribe rules" in str(error)
     assert error.action == "Unmute someone first, or use a group room."
     assert sum(1 for e in h.events if "incomplete" in e.text) == 1  # logged once
+
+
+def test_rooms_without_rules_are_never_read(qtbot: QtBot, sandbox: SandboxServer) -> None:
+    world = sandbox.world
+    room_sid = world.create_room("one-on-one", type="peer-to-peer")
+    world.join_app_participant(room_sid, "alice")
+    h = make_harness(qtbot, sandbox)
+    try:
+        qtbot.waitUntil(lambda: h.session.room(room_sid) is not None, timeout=WAIT_MS)
+        h.session.select_room(room_sid)
+        qtbot.waitUntil(lambda: h.roster.rowCount() == 1, timeout=WAIT_MS)
+        assert h.session.mutes.unread(room_sid) == []
+        assert not any(RULES_PATH in r.path for r in sandbox.request_log.entries())
+    finally:
+        h.session.stop()

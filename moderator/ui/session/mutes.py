@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from moderator.core.action_states import MUTE_ROOM_TYPES
 from moderator.core.changes import Changes, ErrorTopic, Report
 from moderator.core.errors import ErrorKind, TwilioError
 from moderator.core.gateway import TwilioGateway
@@ -150,6 +151,8 @@ class MuteDesk(QObject):
 
     def participants_polled(self, room_sid: str, participants: list[Participant]) -> Changes:
         """A participants poll: who is in the room (newcomers get the mutes)."""
+        if not self._has_rules(room_sid):
+            return Changes()
         connected = [p for p in participants if p.connected]
         members = [Member(p.identity, p.sid, self._is_phone(room_sid, p)) for p in connected]
         for participant in connected:
@@ -157,10 +160,15 @@ class MuteDesk(QObject):
         return self._changes(room_sid, self.mutes.participants(room_sid, members))
 
     def unread(self, room_sid: str | None) -> list[str]:
-        return self.mutes.unread(room_sid)
+        return self.mutes.unread(room_sid) if self._has_rules(room_sid) else []
 
     def known(self, room_sid: str | None) -> list[str]:
-        return self.mutes.known(room_sid)
+        return self.mutes.known(room_sid) if self._has_rules(room_sid) else []
+
+    def _has_rules(self, room_sid: str | None) -> bool:
+        """Only group rooms' media servers apply subscribe rules: other rooms are never read."""
+        room = self._live.room(room_sid) if room_sid is not None else None
+        return room is not None and room.type in MUTE_ROOM_TYPES
 
     def rules_read(
         self, room_sid: str, participant_sid: str
