@@ -30,6 +30,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "writes_idle": ("<=", 0.0),
     "history_rss_mb": ("<=", 200.0),
     "chart_redraw_ms": ("<=", 16.0),
+    "mute_all_writes_per_s": ("<=", 20.0),
+    "mute_all_s": ("<=", 5.0),
 }
 MAX_READS_PER_S = 10.0
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     isolate_environment()
 
-    from bench import history, load, reads, startup
+    from bench import history, load, mutes, reads, startup
     from bench.harness import application
 
     started = time.monotonic()
@@ -83,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     log("room history")
     results.update(history.measure())
+    log("mute all phone guests")
+    results.update(mutes.measure(LATENCY_MS))
     results["targets"] = _targets(results)
     results["duration_s"] = round(time.monotonic() - started, 1)
     results["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -48,6 +48,21 @@ class ActionStates:
     revealed: bool
     history: bool
     show_timeline: bool
+    #: Mute for everyone / Unmute on the selected participant, Mute all phone guests on the room.
+    mute: bool = False
+    unmute: bool = False
+    mute_phone_guests: bool = False
+
+
+#: Room types whose media server applies subscribe rules (Mute for everyone).
+MUTE_ROOM_TYPES = frozenset({RoomType.GROUP, RoomType.GROUP_SMALL})
+
+
+def _in_the_room(row: RosterRow) -> bool:
+    """Connected to the room as a Video participant (a phone guest once answered and joined)."""
+    if row.participant_sid is None:
+        return False
+    return row.kind is GuestKind.APP or row.status is GuestStatus.CONNECTED
 
 
 def remove_label(row: RosterRow | None) -> str:
@@ -69,11 +84,13 @@ def action_states(
     row: RosterRow | None,
     revealed: bool,
     has_journal: bool,
+    muted: bool | None = None,
 ) -> ActionStates:
     """The commands' states for a window showing `room` (selected) and `row` (selected guest).
 
     `room_count` is how many rooms are listed, `revealed` whether the window shows `row`'s number
-    in full, `has_journal` whether the session keeps a dial journal (call history needs one).
+    in full, `has_journal` whether the session keeps a dial journal (call history needs one),
+    `muted` whether `row` is muted for everyone (None while that is not known, or changing).
     Without a session nothing that talks to Twilio is enabled, whatever is still on screen.
     """
     room = room if has_session else None
@@ -81,6 +98,8 @@ def action_states(
     takes_phone = room is not None and room.type.takes_phone_participants
     is_phone = row is not None and row.kind is GuestKind.PHONE
     journal = has_session and has_journal
+    mutes_apply = room is not None and room.type in MUTE_ROOM_TYPES
+    in_room = mutes_apply and row is not None and _in_the_room(row)
     return ActionStates(
         refresh=has_session,
         new_room=has_session,
@@ -96,6 +115,9 @@ def action_states(
         revealed=row is not None and revealed,
         history=journal,
         show_timeline=journal and row is not None and row.dial_id is not None,
+        mute=in_room and muted is False,
+        unmute=in_room and muted is True,
+        mute_phone_guests=mutes_apply,
     )
 
 
@@ -133,6 +155,7 @@ def recording_states(
 
 
 __all__ = [
+    "MUTE_ROOM_TYPES",
     "NOT_GROUP_NOTE",
     "NO_PHONE_GUESTS_NOTE",
     "REMOVE_TEXT",

@@ -317,6 +317,17 @@ _CODES: dict[int, _Known] = {
         "A participant joined with the same identity, so the earlier one was disconnected.",
         "Give every participant a unique identity.",
     ),
+    # Mute for everyone (subscribe rules).
+    53204: _Known(
+        ErrorKind.NOT_FOUND,
+        "The participant is no longer connected, so their subscriptions cannot be changed.",
+        "Refresh the roster; nothing needs doing for someone who left.",
+    ),
+    53215: _Known(
+        ErrorKind.INVALID_INPUT,
+        "Twilio refused the subscribe rules (at most 20 per participant, in group rooms only).",
+        "Unmute someone first, or use a group room.",
+    ),
 }
 
 _STATUS_FALLBACK: dict[int, _Known] = {

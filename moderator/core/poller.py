@@ -32,6 +32,7 @@ __all__ = [
     "lobby_key",
     "participants_key",
     "recording_rules_key",
+    "rules_key",
     "tracks_key",
 ]
 
@@ -57,6 +58,10 @@ def lobby_key(number: str) -> str:
 
 def recording_rules_key(room_sid: str) -> str:
     return f"recording-rules:{room_sid}"
+
+
+def rules_key(participant_sid: str) -> str:
+    return f"rules:{participant_sid}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,10 @@ class PollSettings:
     #: of them together within `rules_per_s`.
     other_rules_interval_s: float = 120.0
     rules_per_s: float = 0.5
+    #: Re-reading the selected room's subscribe rules already known (another app's mutes),
+    #: one at a time from this allowance, each at most this often.
+    rules_refresh_per_s: float = 0.5
+    rules_refresh_min_age_s: float = 15.0
     #: Hard ceiling on all polling reads; actions (dial, remove…) are not counted.
     max_reads_per_s: float = 6.0
     #: Reads allowed in one burst (e.g. tracks of a room just selected).
@@ -123,6 +132,7 @@ class JobKind(StrEnum):
     CALLS = "calls"  # the account's ringing and in-progress calls, in one job
     LOBBY = "lobby"  # in-progress calls to one dial-in number (`target`): callers on hold
     RECORDING_RULES = "recording-rules"  # a group room's recording rules: is it recording
+    RULES = "rules"  # one participant's (`target`) subscribe rules in the selected room
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +213,10 @@ class PollContext:
     rooms_pages: int = 1  # pages the rooms list took last time
     lobby_numbers: Sequence[str] = ()  # dial-in numbers whose callers on hold to list
     recording_rooms: Sequence[str] = ()  # group rooms whose recording rules tell REC
+    #: Selected room's participants whose subscribe rules are not known yet (mute state).
+    rules_unread: Callable[[], Iterable[str]] = field(default=lambda: ())
+    #: Selected room's participants whose rules are known: re-read slowly, stalest first.
+    rules_known: Callable[[], Iterable[str]] = field(default=lambda: ())
 
 
 class PollPlanner:
@@ -218,6 +232,9 @@ class PollPlanner:
             s.track_refresh_per_s, 1.0 + s.track_refresh_per_s * s.tick_s
         )
         self._rules = TokenBucket(s.rules_per_s, 1.0 + s.rules_per_s * s.tick_s)
+        self._rules_refresh = TokenBucket(
+            s.rules_refresh_per_s, 1.0 + s.rules_refresh_per_s * s.tick_s
+        )
         self._last_start: dict[str, float] = {}
         self._last_count: dict[str, float] = {}
         self.reads_started = 0.0
@@ -264,6 +281,7 @@ class PollPlanner:
         self._counts.refill(now)
         self._track_refresh.refill(now)
         self._rules.refill(now)
+        self._rules_refresh.refill(now)
         jobs: list[PollJob] = []
         planned: set[str] = set()
         blocked = False  # a due job could not be afforded: nothing less important may jump it
@@ -333,6 +351,13 @@ class PollPlanner:
                     break
                 consider(PollJob.tracks(selected, participant_sid, "new"), None)
 
+        # 4b. Subscribe rules not read yet (the mute state of the room the host looks at).
+        if selected is not None:
+            for participant_sid in context.rules_unread():
+                if not self._bucket.has(1.0):
+                    break
+                consider(self._rules_job(selected, participant_sid, "new"), None)
+
         # 5. Other rooms where a phone guest of ours is on its way in or in the room.
         for room_sid in context.guest_rooms:
             if room_sid == selected:
@@ -369,6 +394,20 @@ class PollPlanner:
 
         # 8. Recording rules (REC): the selected room's, then one other room's, stalest first.
         self._plan_recording_rules(context, selected, consider)
+
+        # 9. Slow re-read of rules already known: another copy of the app may have changed them.
+        if selected is not None and self._rules_refresh.has(1.0) and self._bucket.has(1.0):
+            oldest: tuple[str, float] | None = None
+            for participant_sid in context.rules_known():
+                read_at = self._last_start.get(rules_key(participant_sid), -math.inf)
+                if now - read_at < s.rules_refresh_min_age_s:
+                    continue
+                if oldest is None or read_at < oldest[1]:
+                    oldest = (participant_sid, read_at)
+            if oldest is not None and consider(
+                self._rules_job(selected, oldest[0], "refresh"), None
+            ):
+                self._rules_refresh.take(1.0)
         return jobs
 
     def _plan_recording_rules(
@@ -395,6 +434,12 @@ class PollPlanner:
             if consider(job, s.other_rules_interval_s):
                 self._rules.take(1.0)
                 return
+
+    @staticmethod
+    def _rules_job(room_sid: str, participant_sid: str, purpose: str) -> PollJob:
+        return PollJob(
+            JobKind.RULES, rules_key(participant_sid), room_sid, participant_sid, purpose=purpose
+        )
 
     def _stalest_room(
         self,

@@ -182,14 +182,20 @@ class WriteBudget(Generic[T]):
         self._sent.append(now)
         return True
 
-    def admit(self) -> list[Write[T]]:
-        """The writes to send now (each takes a slot and is in flight until reported)."""
+    def admit(self, limit: int | None = None) -> list[Write[T]]:
+        """The writes to send now (each takes a slot and is in flight until reported).
+
+        `limit` caps how many: a sender with that many free workers admits no more than it can
+        send at once, so a write's slot is taken when it is really sent.
+        """
         now = self.clock()
         ready = sorted(
             (w for w in self._queue if w.due <= now), key=lambda w: (w.priority, w.due, w.id)
         )
-        admitted = []
+        admitted: list[Write[T]] = []
         for write in ready:
+            if limit is not None and len(admitted) >= limit:
+                break
             if not self._take_slot(now):
                 break
             self._queue.remove(write)

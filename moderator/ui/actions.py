@@ -15,6 +15,10 @@ from PySide6.QtWidgets import QMenu, QMenuBar
 from moderator.core.action_states import REMOVE_TEXT, ActionStates, RecordingStates
 from moderator.ui import resources
 
+MUTE_STATUS_TIP = (
+    "Others stop receiving this person's audio; they still hear everyone and are not told"
+)
+
 
 def _tooltip(text: str, shortcuts: list[QKeySequence]) -> str:
     """Tooltip text that names the action's shortcuts, e.g. "Refresh now (F5, Ctrl+R)"."""
@@ -56,6 +60,13 @@ class Actions(QObject):
         self.reveal = self._make("Re&veal number", "reveal", ["Ctrl+Shift+V"])
         self.reveal.setCheckable(True)
         self.show_timeline = self._make("Show &timeline…", None, [])
+        # Mute for everyone (Twilio subscribe rules): what it does is said in the status tip.
+        self.mute = self._make("&Mute for everyone", "mute", ["Ctrl+M"])
+        self.unmute = self._make("&Unmute", "unmute", ["Ctrl+Shift+M"])
+        self.mute_phone_guests = self._make("Mute all p&hone guests…", None, [])
+        for action in (self.mute, self.unmute, self.mute_phone_guests):
+            action.setStatusTip(MUTE_STATUS_TIP)
+        self.set_note(self.mute, MUTE_STATUS_TIP.lower().replace("others", "others in the room"))
         # View
         self.scope_group = QActionGroup(self)
         self.scope_group.setExclusive(True)
@@ -131,6 +142,9 @@ class Actions(QObject):
         self.reveal.blockSignals(False)
         self.history.setEnabled(states.history)
         self.show_timeline.setEnabled(states.show_timeline)
+        self.mute.setEnabled(states.mute)
+        self.unmute.setEnabled(states.unmute)
+        self.mute_phone_guests.setEnabled(states.mute_phone_guests)
 
     def apply_recording_states(self, states: RecordingStates) -> None:
         """Enable Start / Stop recording and Recordings… as `recording_states` says."""
@@ -155,6 +169,8 @@ class Actions(QObject):
                 None,
                 self.dial_in,
                 self.room_history,
+                None,
+                self.mute_phone_guests,
                 None,
                 self.next_room,
                 self.previous_room,
@@ -182,7 +198,18 @@ class Actions(QObject):
         """Fill a roster context menu (and the Participant menu) with the participant commands."""
         _fill(
             parent,
-            [self.dial, self.redial, self.remove, None, self.reveal, None, self.show_timeline],
+            [
+                self.dial,
+                self.redial,
+                self.remove,
+                None,
+                self.mute,
+                self.unmute,
+                None,
+                self.reveal,
+                None,
+                self.show_timeline,
+            ],
         )
 
     def room_context_menu(self, parent: QMenu) -> None:

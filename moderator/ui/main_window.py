@@ -43,6 +43,7 @@ from moderator.ui.models.event_log_model import EventLogFilterModel, EventLogMod
 from moderator.ui.models.lobby_model import LobbyModel
 from moderator.ui.models.rooms_model import RoomsModel
 from moderator.ui.models.roster_model import RosterModel
+from moderator.ui.mute_controller import MuteController
 from moderator.ui.notifier import Notifier
 from moderator.ui.pane_area import PaneArea
 from moderator.ui.panes.event_log_pane import EventLogPane
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
             self, self.commands, self.rooms_model, self.roster_pane, self.rooms_pane.selected_room
         )
         self.participant_commands = ParticipantCommands(self, lambda: self._session)
+        self.mutes = MuteController(self, self._update_actions)
         self._connect_actions()
         self.rooms_pane.roomSelected.connect(self._on_room_selected)
         self.roster_pane.currentRowChanged.connect(self._update_actions)
@@ -269,6 +271,7 @@ class MainWindow(QMainWindow):
         session.callerIdsChanged.connect(self._on_caller_ids_changed)
         self.lobby.attach(session)
         self.recording.attach(session)
+        self.mutes.attach(session)
         session.start()
         self._update_actions()
 
@@ -302,6 +305,7 @@ class MainWindow(QMainWindow):
         self.dialogs.close_all()
         self.lobby.detach()
         self.recording.detach()
+        self.mutes.detach()
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
@@ -445,6 +449,7 @@ class MainWindow(QMainWindow):
             row=row,
             revealed=row is not None and self.roster_model.is_revealed(row.key),
             has_journal=session is not None and session.journal is not None,
+            muted=self.mutes.muted(row),
         )
         self.commands.apply_states(states)
         self.recording.update_actions()

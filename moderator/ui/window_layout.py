@@ -95,7 +95,10 @@ class WindowLayout:
         for name, header in self._headers.items():
             blob = settings.ui_state.get(name)
             if blob:
+                default = header.saveState()
                 header.restoreState(_blob(blob))
+                if not _consistent(header):  # saved before a column was added: start afresh
+                    header.restoreState(default)
         return restored
 
     def save(self, settings: Settings) -> None:
@@ -117,3 +120,14 @@ def _b64(data: QByteArray) -> str:
 
 
 __all__ = ["SCREEN_SHARE", "PaneWidths", "WindowLayout", "first_split", "first_start_geometry"]
+
+
+def _consistent(header: QHeaderView) -> bool:
+    """Whether a restored header's length is its sections' sum (Qt keeps the saved length when
+    the state has fewer sections than the model, and leaves the new ones unpainted)."""
+    total = sum(
+        header.sectionSize(index)
+        for index in range(header.count())
+        if not header.isSectionHidden(index)
+    )
+    return header.length() == total

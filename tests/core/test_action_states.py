@@ -204,3 +204,38 @@ def test_recording_states_follow_rec_and_the_room_type() -> None:
     none = recording_states(has_session=False, room=GROUP, recording=True, busy=False)
     assert (none.start, none.stop, none.recordings) == (False, False, False)
     assert recording_states(has_session=True, room=None, recording=False, busy=False).recordings
+
+
+def mute_states(room: Room | None, row: RosterRow | None, muted: bool | None) -> tuple[bool, ...]:
+    states = action_states(
+        has_session=True,
+        room=room,
+        room_count=1,
+        row=row,
+        revealed=False,
+        has_journal=True,
+        muted=muted,
+    )
+    return states.mute, states.unmute, states.mute_phone_guests
+
+
+@pytest.mark.parametrize(
+    ("room", "row", "muted", "expected"),
+    [
+        (GROUP, APP, False, (True, False, True)),
+        (GROUP, APP, True, (False, True, True)),
+        (GROUP, APP, None, (False, False, True)),  # not known yet, or a batch is running
+        (SMALL, APP, False, (True, False, True)),
+        (PEER_TO_PEER, APP, False, (False, False, False)),  # no media server: no rules
+        (GO, APP, False, (False, False, False)),
+        (GROUP, phone(GuestStatus.CONNECTED), False, (True, False, True)),
+        (GROUP, phone(GuestStatus.RINGING), False, (False, False, True)),  # not in the room
+        (GROUP, phone(GuestStatus.LEFT), True, (False, False, True)),
+        (GROUP, None, None, (False, False, True)),
+        (None, None, None, (False, False, False)),
+    ],
+)
+def test_mute_commands_follow_the_room_type_the_row_and_its_mute_state(
+    room: Room | None, row: RosterRow | None, muted: bool | None, expected: tuple[bool, ...]
+) -> None:
+    assert mute_states(room, row, muted) == expected

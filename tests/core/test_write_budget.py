@@ -242,3 +242,14 @@ def test_next_slot_is_exact(count: int, early: float, start: float) -> None:
         for write in admitted:
             gate.succeeded(write)
     assert gate.progress("b").done == count
+
+
+def test_admit_with_a_limit_leaves_the_rest_queued_without_spending_their_slots() -> None:
+    clock = FakeClock()
+    gate = budget(clock)
+    gate.enqueue_batch("b", [f"w{i}" for i in range(10)])
+    first = gate.admit(limit=4)
+    assert [w.payload for w in first] == ["w0", "w1", "w2", "w3"]
+    assert gate.queued() == 6 and gate.in_flight() == 4
+    rest = gate.admit()
+    assert len(rest) == 6  # only 4 of the 20 slots were taken by the limited admission

@@ -7,13 +7,16 @@ a second with a single dataChanged for that column, so nothing else repaints.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from enum import IntEnum
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from moderator.core.guest_state import GuestStatus
+from moderator.core.mutes import MuteView
 from moderator.core.phone import format_international
 from moderator.core.roster import GuestKind, RosterRow
+from moderator.ui import resources
 from moderator.ui.models.formatting import clock_duration, seconds_between, spoken_duration
 from moderator.ui.models.icons import app_icon, phone_icon
 from moderator.ui.models.keyed_table import KeyedTableModel, Now, utcnow
@@ -26,6 +29,7 @@ class RosterColumn(IntEnum):
     STATUS = 3
     CONNECTED_FOR = 4
     TRACKS = 5
+    MUTED = 6
 
 
 _KIND_TEXT = {GuestKind.PHONE: "Phone guest", GuestKind.APP: "App participant"}
@@ -50,12 +54,13 @@ def _tracks_text(row: RosterRow) -> str:
 class RosterModel(KeyedTableModel[RosterRow]):
     """Roster pane model; `reveal(key, True)` shows that row's full number until hidden again."""
 
-    headers = ("Kind", "Name", "Identity", "Status", "Connected for", "Tracks")
+    headers = ("Kind", "Name", "Identity", "Status", "Connected for", "Tracks", "Muted")
 
     def __init__(self, parent: QObject | None = None, *, now: Now = utcnow) -> None:
         super().__init__(parent)
         self._now = now
         self._revealed: set[str] = set()
+        self._mutes: dict[str, MuteView] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
@@ -87,6 +92,16 @@ class RosterModel(KeyedTableModel[RosterRow]):
         index = self.index(position, RosterColumn.NAME)
         self.dataChanged.emit(index, index, [])
 
+    def set_mutes(self, views: dict[str, MuteView]) -> None:
+        """Who is muted for everyone (by identity), by whom, since when; repaints that column."""
+        if views != self._mutes:
+            self._mutes = dict(views)
+            self._emit_column_changed(RosterColumn.MUTED)
+
+    def mute_view(self, row: RosterRow) -> MuteView | None:
+        """The row's mute state, if it is muted or being muted or unmuted."""
+        return self._mutes.get(row.identity) if row.participant_sid is not None else None
+
     def is_revealed(self, key: str) -> bool:
         return key in self._revealed
 
@@ -115,6 +130,9 @@ class RosterModel(KeyedTableModel[RosterRow]):
         if role == Qt.ItemDataRole.DecorationRole:
             if column == RosterColumn.KIND:
                 return phone_icon() if row.kind is GuestKind.PHONE else app_icon()
+            view = self.mute_view(row)
+            if column == RosterColumn.MUTED and view is not None and view.muted:
+                return resources.icon("mute")
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == RosterColumn.CONNECTED_FOR:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -145,6 +163,9 @@ class RosterModel(KeyedTableModel[RosterRow]):
             return "" if seconds is None else clock_duration(seconds)
         if column == RosterColumn.TRACKS:
             return _tracks_text(row)
+        if column == RosterColumn.MUTED:
+            view = self.mute_view(row)
+            return "" if view is None else view.text
         return None
 
     def _tooltip(self, row: RosterRow, column: int) -> str | None:
@@ -173,6 +194,9 @@ class RosterModel(KeyedTableModel[RosterRow]):
         if column == RosterColumn.TRACKS:
             text = _tracks_text(row)
             return "No published tracks" if text == "—" else f"Publishing {text.lower()}"
+        if column == RosterColumn.MUTED:
+            view = self.mute_view(row)
+            return "Not muted" if view is None else view.spoken(_local_time)
         return None
 
     def _sort_key(self, row: RosterRow, column: int) -> object:
@@ -189,4 +213,15 @@ class RosterModel(KeyedTableModel[RosterRow]):
             return -1 if seconds is None else seconds
         if column == RosterColumn.TRACKS:
             return (row.has_audio, row.has_video)
+        if column == RosterColumn.MUTED:
+            view = self.mute_view(row)
+            return "" if view is None else view.text
         return None
+
+
+def _local_time(at: datetime) -> str:
+    """14:02 today, or the date too for an older mute."""
+    local = at.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")

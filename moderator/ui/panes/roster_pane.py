@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +46,17 @@ class RosterPane(QWidget):
         self.redial_button = action_button(self, actions.redial, "Redial")
         self.remove_button = action_button(self, actions.remove, "Remove participant")
         self.reveal_button = action_button(self, actions.reveal, "Reveal number")
-        # Reveal (a view toggle) sits by the title, the call commands get a row of their own:
+        self.mute_button = action_button(self, actions.mute, "Mute for everyone")
+        self.unmute_button = action_button(self, actions.unmute, "Unmute")
+        for button in (self.mute_button, self.unmute_button):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)  # the pane is narrow
+        # Rules being written (a mute in a big room takes seconds): a line of its own.
+        self.mute_progress = QProgressBar(self)
+        self.mute_progress.setAccessibleName("Mute progress")
+        self.mute_progress.setTextVisible(True)
+        self.mute_progress.setVisible(False)
+        # Reveal (a view toggle) and the mute commands (icons, their names in tooltips and
+        # accessible names) sit by the title, the call commands get a row of their own:
         # neither row has to share its width with the other, so the pane stays narrow.
         # REC: the selected room records (read back from Twilio's rules), by its name.
         self.rec_label = QLabel("● REC", self)
@@ -57,6 +68,8 @@ class RosterPane(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.rec_label)
+        header.addWidget(self.mute_button)
+        header.addWidget(self.unmute_button)
         header.addWidget(self.reveal_button)
         buttons = QHBoxLayout()
         for button in (self.dial_button, self.redial_button, self.remove_button):
@@ -75,6 +88,7 @@ class RosterPane(QWidget):
         horizontal.resizeSection(RosterColumn.KIND, 44)
         horizontal.resizeSection(RosterColumn.CONNECTED_FOR, 120)
         horizontal.resizeSection(RosterColumn.TRACKS, 105)
+        horizontal.resizeSection(RosterColumn.MUTED, 90)
         self.view.setWordWrap(False)  # narrow columns elide; wrapped names were cut in half
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
@@ -90,7 +104,18 @@ class RosterPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addLayout(buttons)
+        layout.addWidget(self.mute_progress)
         layout.addWidget(self.view)
+
+    def set_mute_progress(self, done: int, total: int) -> None:
+        """Show "Writing subscribe rules: 12 of 49" while a mute batch runs (total 0 hides it)."""
+        bar = self.mute_progress
+        bar.setVisible(total > 0 and done < total)
+        if total > 0:
+            bar.setRange(0, total)
+            bar.setValue(done)
+            bar.setFormat(f"Writing subscribe rules: {done} of {total}")
+            bar.setAccessibleDescription(bar.format())
 
     def set_room(self, room_name: str | None) -> None:
         """Show which room the roster is for, and the matching empty-state hint."""

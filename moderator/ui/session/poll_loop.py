@@ -90,6 +90,16 @@ class PollLoop(QObject):
         self.on_recording_rules: Callable[[str, list[dict[str, Any]]], Changes] = (
             lambda _room, _rules: Changes()
         )
+        #: Mute for everyone's hooks: a room's participants polled, whose rules to read, a read
+        #: (`rules_read(room, participant)` starts one and returns its work and its answer).
+        self.on_participants: Callable[[str, list[Participant]], Changes] = (
+            lambda _room, _participants: Changes()
+        )
+        self.rules_unread: Callable[[str | None], list[str]] = lambda _room: []
+        self.rules_known: Callable[[str | None], list[str]] = lambda _room: []
+        self.rules_read: Callable[
+            [str, str], tuple[Callable[[], Any], Callable[[Any], Changes]] | None
+        ] = lambda _room, _participant: None
         self._rooms_answered = False
         self._last_state: ConnectionState | None = None
         self._tick_timer = QTimer(self)
@@ -200,6 +210,8 @@ class PollLoop(QObject):
             rooms_pages=self._live.rooms_pages,
             lobby_numbers=self.lobby_numbers(),
             recording_rooms=self.recording_rooms(),
+            rules_unread=lambda: self.rules_unread(selected),
+            rules_known=lambda: self.rules_known(selected),
         )
 
     def _start(self, job: PollJob) -> None:
@@ -224,6 +236,11 @@ class PollLoop(QObject):
             rules = RecordingGateway(gateway)
             work = lambda: rules.fetch_recording_rules(room_sid)  # noqa: E731
             done = lambda found: self.on_recording_rules(room_sid, found)  # noqa: E731
+        elif job.kind is JobKind.RULES and room_sid is not None and target is not None:
+            read = self.rules_read(room_sid, target)
+            if read is None:
+                return
+            work, done = read
         elif job.kind is JobKind.CALLS:
             asked_at = self._mono()
             work = self._list_live_calls
@@ -257,7 +274,7 @@ class PollLoop(QObject):
         if changes:
             self.planner.counted(room_sid, self._mono())
             changes += self.on_counted(room_sid)
-        return changes
+        return changes + self.on_participants(room_sid, participants)
 
     def _on_tracks(
         self, room_sid: str, participant_sid: str, tracks: list[PublishedTrack]
@@ -282,7 +299,7 @@ class PollLoop(QObject):
             return
         # A poll failed for a reason that is about the thing polled, not the link.
         if error.kind is ErrorKind.NOT_FOUND:
-            if job.kind in (JobKind.PARTICIPANTS, JobKind.TRACKS):
+            if job.kind in (JobKind.PARTICIPANTS, JobKind.TRACKS, JobKind.RULES):
                 self.planner.request_now(ROOMS_KEY)  # the room probably ended
             elif job.kind is JobKind.CALL and job.target is not None:
                 self._apply(self._dialer.call_lost(job.target))

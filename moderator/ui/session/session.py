@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from twilio.rest import Client
@@ -39,8 +40,10 @@ from moderator.core.room_options import RoomOptions
 from moderator.core.room_watch import RoomWatch
 from moderator.core.roster import RosterRow
 from moderator.core.settings import Settings
+from moderator.core.write_budget import WriteBudget
 from moderator.ui.session.dial_in import DialInDesk
 from moderator.ui.session.host_actions import HostActions
+from moderator.ui.session.mutes import MuteDesk
 from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
 from moderator.ui.session.publisher import ChangePublisher
@@ -156,6 +159,14 @@ class Session(QObject):
         self._publisher.roomsChanged.connect(self._recordings.rooms_listed)
         self._polls.recording_rooms = self._recordings.recording_rooms
         self._polls.on_recording_rules = self._recordings.rules_read
+        self._mutes = MuteDesk(
+            self._gateway, self._book, self._live, apply=self._apply, clock=clock,
+            monotonic=monotonic, parent=self,
+        )  # fmt: skip
+        self._polls.on_participants = self._mutes.participants_polled
+        self._polls.rules_unread = self._mutes.unread
+        self._polls.rules_known = self._mutes.known
+        self._polls.rules_read = self._mutes.rules_read
         self._caller_ids: list[CallerId] | None = None  # None until loaded
         self._state = "new"  # "new" → "running" → "stopped"
         for source, target in (
@@ -197,6 +208,7 @@ class Session(QObject):
         self._dial_in.shutdown(wait_ms)
         self._watch.flush()
         self._recordings.shutdown(wait_ms)
+        self._mutes.shutdown(wait_ms)
         if self._journal is not None:
             self._journal.close()
         close = getattr(self._client.http_client, "close", None)
@@ -209,6 +221,7 @@ class Session(QObject):
         self._actions.runner.shutdown(wait_ms)
         self._dial_in.runner.shutdown(wait_ms)
         self._recordings.runner.shutdown(wait_ms)
+        self._mutes.runner.shutdown(wait_ms)
 
     def requests_in_flight(self) -> int:
         """Background requests (polls and actions) started and not yet answered."""
@@ -217,6 +230,7 @@ class Session(QObject):
             + self._actions.runner.in_flight_count()
             + self._dial_in.runner.in_flight_count()
             + self._recordings.runner.in_flight_count()
+            + self._mutes.runner.in_flight_count()
         )
 
     @property
@@ -258,6 +272,16 @@ class Session(QObject):
     def recordings(self) -> RecordingDesk:
         """Recording: start/stop, REC, recordings, compositions and their downloads."""
         return self._recordings
+
+    @property
+    def mutes(self) -> MuteDesk:
+        """Mute for everyone: the rooms' mute state, the commands, the rules write queue."""
+        return self._mutes
+
+    @property
+    def write_budget(self) -> WriteBudget[Any]:
+        """The account's 20 writes/s, shared by every writer of the app (`acquire`, `enqueue`)."""
+        return self._mutes.budget
 
     @property
     def journal(self) -> Journal | None:
@@ -412,6 +436,8 @@ class Session(QObject):
         """The one way a change reaches the screen, the poll loop and the phone lines."""
         if not changes:
             return
+        for room_sid in changes.forget_rooms:
+            self._mutes.room_gone(room_sid)
         self._publisher.apply(changes)
         for guest in changes.hang_ups:
             self._actions.hang_up(guest)
