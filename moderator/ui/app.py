@@ -27,6 +27,7 @@ from moderator.ui import resources
 from moderator.ui.main_window import MainWindow
 from moderator.ui.profile_switcher import ProfileSwitcher
 from moderator.ui.sandbox_runner import (
+    RUN_SANDBOX_FLAG,
     ExternalSandbox,
     LocalSandbox,
     SandboxConfigError,
@@ -87,6 +88,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--verbose", action="store_true", help="log every request (secrets are never logged)"
     )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add Room Moderator to this user's applications menu (XDG .desktop file and icon)",
+    )
+    parser.add_argument(
+        "--check-keyring",
+        action="store_true",
+        help="store, read and delete a test secret in the OS keyring, say whether it worked",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open on the sandbox, dial a guest, remove them, then exit (0: it all worked)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
     if args.after < 0:
@@ -146,9 +162,10 @@ class AppContext(QObject):
         )
 
     def initial_profile(self, args: argparse.Namespace) -> str:
-        """--sandbox(-config), else --profile, else the last profile if it still exists, else
-        the sandbox. The sandbox's name is `self.sandbox.profile` ("" for the built-in one)."""
-        if args.sandbox or args.sandbox_config is not None:
+        """--sandbox(-config) or --smoke-test (never on a real account), else --profile, else
+        the last profile if it still exists, else the sandbox. The sandbox's name is
+        `self.sandbox.profile` ("" for the built-in one)."""
+        if args.sandbox or args.sandbox_config is not None or getattr(args, "smoke_test", False):
             return self.sandbox.profile
         if args.profile:
             return str(args.profile)
@@ -274,9 +291,31 @@ def request_quit(window: MainWindow, app: QApplication) -> None:
     app.quit()
 
 
+def _host_tool(args: argparse.Namespace) -> int:
+    """--install-desktop-entry / --check-keyring: one line each on stdout, no window."""
+    from moderator.ui import host_tools
+
+    code = 0
+    if args.install_desktop_entry:
+        entry = host_tools.install_desktop_entry()
+        print(f"installed {entry.desktop_file} and {entry.icon_file}")
+    if args.check_keyring:
+        ok, line = host_tools.check_keyring()
+        print(line)
+        code = 0 if ok else 1
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the process exit code."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == [RUN_SANDBOX_FLAG]:  # a frozen app's built-in sandbox child (sandbox_runner)
+        from moderator.sandbox.__main__ import main as sandbox_main
+
+        return sandbox_main(raw[1:])
+    args = parse_args(raw)
+    if args.install_desktop_entry or args.check_keyring:
+        return _host_tool(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -318,6 +357,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             window,
             lambda: open_initial_profile(window, initial, sandbox.profile),
         )
+        if args.smoke_test:
+            from moderator.ui.smoke import SmokeFlow
+
+            def smoke_done(code: int) -> None:
+                nonlocal exit_code
+                exit_code = code
+                window.close()
+                app.quit()
+
+            smoke = SmokeFlow(window, smoke_done)
+            after_first_paint(window, smoke.start)
         if args.screenshot is not None:
             target: Path = args.screenshot
 
