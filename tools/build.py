@@ -38,6 +38,37 @@ def folder_size_bytes(folder: Path) -> int:
     )
 
 
+ICONS = ROOT / "packaging" / "icons"
+SVG_ICON = ROOT / "moderator" / "ui" / "resources" / "icons" / "room-moderator.svg"
+
+
+def render_icons(out_dir: Path = ICONS) -> list[Path]:
+    """Render the app's SVG icon into the formats the other platforms' builds take: a 256 px
+    PNG, room-moderator.ico (Windows) and room-moderator.icns (macOS), with Qt's own image
+    plugins (run with a Qt platform available, e.g. QT_QPA_PLATFORM=offscreen)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QIcon
+
+    _app = QGuiApplication.instance() or QGuiApplication([])
+    icon = QIcon(str(SVG_ICON))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, fmt, size in (
+        ("room-moderator.png", "PNG", 256),
+        ("room-moderator.ico", "ICO", 256),
+        ("room-moderator.icns", "ICNS", 1024),
+    ):
+        image = icon.pixmap(size, size).toImage()
+        if image.width() != size:
+            image = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
+        target = out_dir / name
+        if not image.save(str(target)):  # the format follows the suffix
+            raise SystemExit(f"tools.build: Qt could not write {target} ({fmt})")
+        written.append(target)
+    del _app
+    return written
+
+
 def build(*, clean: bool = True) -> Path:
     """Run PyInstaller on the spec; returns the executable's path. Raises on failure."""
     if importlib.util.find_spec("PyInstaller") is None:
@@ -73,7 +104,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-clean", action="store_true", help="reuse PyInstaller's cache (faster rebuilds)"
     )
+    parser.add_argument(
+        "--icons",
+        action="store_true",
+        help="only render packaging/icons/ (.png, Windows .ico, macOS .icns) from the SVG",
+    )
     args = parser.parse_args(argv)
+    if args.icons:
+        for path in render_icons():
+            print(f"wrote {path.relative_to(ROOT)}")
+        return 0
     exe = build(clean=not args.no_clean)
     size_mb = folder_size_bytes(APP_DIR) / 1e6
     print(f"built {exe.relative_to(ROOT)} ({size_mb:.1f} MB in {APP_DIR.relative_to(ROOT)}/)")

@@ -103,6 +103,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="open on the sandbox, dial a guest, remove them, then exit (0: it all worked)",
     )
+    parser.add_argument("--exit-when-live", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
     if args.after < 0:
@@ -357,6 +358,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             window,
             lambda: open_initial_profile(window, initial, sandbox.profile),
         )
+        if args.exit_when_live:  # python -m bench: the built app's start-up
+            from moderator.ui.smoke import LiveRoomsMark
+
+            LiveRoomsMark(window, lambda: request_quit(window, app))
         if args.smoke_test:
             from moderator.ui.smoke import SmokeFlow
 

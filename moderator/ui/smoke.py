@@ -157,3 +157,30 @@ class SmokeFlow(QObject):
         )
         confirm.click()
         yield "guest hung up and left", lambda: status() is GuestStatus.LEFT
+
+
+class LiveRoomsMark(QObject):
+    """`--exit-when-live` (for `python -m bench`, hidden from --help): print
+    `LIVE <time.time()>` when the rooms table first paints with rows, then quit.
+
+    The benchmark times the built app from its spawn to this line, as it times the source app
+    (bench/startup_child.py) and a bare PySide6 window, in the same run.
+    """
+
+    def __init__(self, window: MainWindow, quit_app: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._quit = quit_app
+        self._done = False
+        window.rooms_pane.view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            not self._done
+            and event.type() == QEvent.Type.Paint
+            and self._window.rooms_model.rowCount() > 0
+        ):
+            self._done = True
+            print(f"LIVE {time.time():.6f}", flush=True)
+            QTimer.singleShot(0, self, self._quit)
+        return False
