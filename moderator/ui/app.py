@@ -285,6 +285,26 @@ def after_first_paint(
     _FirstPaint(widget, callback, fallback_ms)
 
 
+def report_refused_files(window: MainWindow, context: AppContext) -> bool:
+    """Say once, in the status bar, that a file from a newer Room Moderator was refused (the
+    app runs on defaults and leaves it as it is; the details were logged). True if it said so."""
+    refused = [
+        store.refused
+        for store in (context.settings_store, context.profiles)
+        if store.refused is not None
+    ]
+    if not refused:
+        return False
+    names = " and ".join(exc.path.name for exc in refused)
+    window.show_error(
+        f"{names} {'was' if len(refused) == 1 else 'were'} saved by a newer Room Moderator: "
+        "this one runs on defaults and leaves the file as it is.",
+        "Update Room Moderator to use your saved settings and profiles.",
+        context="Opening your files",
+    )
+    return True
+
+
 def request_quit(window: MainWindow, app: QApplication) -> None:
     """Quit as the window's close button would (settings saved, session stopped), then make sure
     the event loop ends even if a dialog is still open."""
@@ -352,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.resize(SCREENSHOT_SIZE)  # the same framing whatever the (virtual) screen
         window.show_last_known_rooms(initial)
         window.show()
+        report_refused_files(window, context)
         # The window paints first (with this profile's last known rooms, "updating…"); the
         # profile's session, the SDK it imports and the sandbox's server follow.
         after_first_paint(

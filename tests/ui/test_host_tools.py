@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from moderator.core.profiles import ProfileStore
+from moderator.core.settings import SettingsStore
 from moderator.ui import app, host_tools, sandbox_runner
 from tests.keyring_memory import MemoryKeyring, installed
 
@@ -124,3 +127,25 @@ def test_smoke_flow_dials_and_removes_a_guest_on_the_sandbox(tmp_path: Path) -> 
     steps = [line for line in result.stdout.splitlines() if line.startswith("smoke: ok: ")]
     assert steps[-1] == "smoke: ok: guest hung up and left"
     assert "smoke: ok: guest connected in the room" in steps
+
+
+@pytest.mark.allow_log_warnings(r"newer Room Moderator")
+def test_files_from_a_newer_app_are_reported_once_in_the_status_bar(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    (tmp_path / "settings.json").write_text('{"version": 99}', encoding="utf-8")
+    (tmp_path / "profiles.json").write_text('{"version": 99, "profiles": []}', encoding="utf-8")
+    with installed(MemoryKeyring()):
+        context = app.AppContext(
+            settings_store=SettingsStore(tmp_path / "settings.json"),
+            profiles=ProfileStore(tmp_path / "profiles.json"),
+            sandbox=sandbox_runner.SandboxRunner(demo=False),
+        )
+        window = app.build_window(context)
+        qtbot.addWidget(window)
+        assert app.report_refused_files(window, context)
+    text = window.error_label.text()
+    assert "settings.json and profiles.json were saved by a newer Room Moderator" in text
+    window.close()
+    window.shutdown()
+    assert (tmp_path / "settings.json").read_text(encoding="utf-8") == '{"version": 99}'
