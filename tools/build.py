@@ -53,17 +53,17 @@ def render_icons(out_dir: Path = ICONS) -> list[Path]:
     icon = QIcon(str(SVG_ICON))
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, fmt, size in (
-        ("room-moderator.png", "PNG", 256),
-        ("room-moderator.ico", "ICO", 256),
-        ("room-moderator.icns", "ICNS", 1024),
+    for name, size in (
+        ("room-moderator.png", 256),
+        ("room-moderator.ico", 256),  # Windows
+        ("room-moderator.icns", 1024),  # macOS
     ):
         image = icon.pixmap(size, size).toImage()
         if image.width() != size:
             image = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
         target = out_dir / name
         if not image.save(str(target)):  # the format follows the suffix
-            raise SystemExit(f"tools.build: Qt could not write {target} ({fmt})")
+            raise SystemExit(f"tools.build: Qt could not write {target}")
         written.append(target)
     del _app
     return written
