@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     log("startup")
     results.update(startup.measure(runs=5 if quick else 11, latency_ms=LATENCY_MS))
+    log("built app startup")
+    results.update(startup.measure_bundle(runs=5 if quick else 11))
     application()
     log("load run")
     results.update(

@@ -11,8 +11,12 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bench.common import log, median
+
+BUNDLE_DIR = Path(__file__).resolve().parent.parent / "dist" / "room-moderator"
+BUNDLE_EXE = BUNDLE_DIR / ("room-moderator.exe" if os.name == "nt" else "room-moderator")
 
 TIMEOUT_S = 60.0
 
@@ -82,4 +86,53 @@ def measure(runs: int, latency_ms: float) -> dict[str, object]:
             "window": [round(t, 3) for t in window_times],
             "bare": [round(t, 3) for t in bare_times],
         },
+    }
+
+
+def _bundle_live() -> float:
+    """Seconds from just before spawning the built app (`python -m tools.build`) on its built-in
+    sandbox to its LIVE line: the rooms table painted with the first live rooms."""
+    started = time.time()
+    proc = subprocess.run(
+        [str(BUNDLE_EXE), "--sandbox", "--exit-when-live"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=os.environ.copy(),
+    )
+    for line in proc.stdout.splitlines():
+        name, _, value = line.partition(" ")
+        if name == "LIVE":
+            return float(value) - started
+    raise RuntimeError(
+        f"the built app printed no LIVE line (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    )
+
+
+def measure_bundle(runs: int) -> dict[str, object]:
+    """bundle_mb (the folder's size) and bundle_startup_ratio: the built app's start → live
+    rooms over the bare PySide6 window, alternated in the same run. The built app's sandbox
+    answers at once (no added latency), so its figure compares with
+    startup_breakdown.app_at_0ms_latency_s of the source tree. None when nothing is built."""
+    if not BUNDLE_EXE.is_file():
+        log(f"bundle: {BUNDLE_EXE} not built (python -m tools.build); skipped")
+        return {"bundle_mb": None, "bundle_startup_s": None, "bundle_startup_ratio": None}
+    from tools.build import folder_size_bytes
+
+    _bundle_live()  # warm the OS file cache; not counted
+    bundle_times: list[float] = []
+    bare_times: list[float] = []
+    for i in range(runs):
+        bare_times.append(_one("bare", 0.0))
+        bundle_times.append(_bundle_live())
+        log(
+            f"bundle startup run {i + 1}/{runs}: live rooms {bundle_times[-1]:.3f} s, "
+            f"bare {bare_times[-1]:.3f} s"
+        )
+    bundle_s, bare_s = median(bundle_times), median(bare_times)
+    return {
+        "bundle_mb": round(folder_size_bytes(BUNDLE_DIR) / 1e6, 1),
+        "bundle_startup_s": round(bundle_s, 3),
+        "bundle_startup_bare_s": round(bare_s, 3),
+        "bundle_startup_ratio": round(bundle_s / bare_s, 2) if bare_s else None,
     }

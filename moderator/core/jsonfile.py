@@ -4,6 +4,11 @@ Settings and the profile list are tiny, so they are rewritten whole: into a temp
 the target, flushed, then renamed over it, so a crash mid-write leaves the old file intact rather
 than half a file. A file that cannot be parsed is set aside (never silently overwritten) so the user
 can still recover what was in it.
+
+Each file carries a format `version` and is migrated forward on load (the next save writes the
+current format). A file from a newer app (a downgrade, or two versions sharing a home folder) is
+refused with `NewerFormat`: its owner keeps running on defaults in memory and never writes it,
+so going back to the newer app finds it intact.
 """
 
 from __future__ import annotations
@@ -27,6 +32,30 @@ class UnreadableFile(Exception):
         self.path = path
         self.moved_to = moved_to
         self.reason = reason
+
+
+class NewerFormat(Exception):
+    """The file was written by a newer Room Moderator; it is left exactly as it is."""
+
+    def __init__(self, path: Path, found: int, supported: int) -> None:
+        super().__init__(
+            f"{path} was written by a newer Room Moderator (format {found}; this version reads up "
+            f"to {supported}); it is left as it is: update the app to use it"
+        )
+        self.path = path
+        self.found = found
+        self.supported = supported
+
+
+def format_version(data: object, path: Path, supported: int, *, unversioned: int = 1) -> int:
+    """The `version` of a parsed file (`unversioned` for a file from before versions, or one
+    whose version is not a whole number); raises `NewerFormat` above `supported`."""
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return unversioned
+    if version > supported:
+        raise NewerFormat(path, version, supported)
+    return version
 
 
 def read_json(path: Path) -> object | None:

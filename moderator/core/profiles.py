@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from moderator.core.credentials import Credentials
-from moderator.core.jsonfile import UnreadableFile, read_json, write_json_atomic
+from moderator.core.jsonfile import (
+    NewerFormat,
+    UnreadableFile,
+    format_version,
+    read_json,
+    write_json_atomic,
+)
 from moderator.core.paths import config_dir
 
 if TYPE_CHECKING:
@@ -42,6 +48,8 @@ MAX_NAME_LENGTH = 64
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 _API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
 _FILE_VERSION = 1
+"""Format of profiles.json: 1 is {"version": 1, "profiles": [...]} (a file without "version" is
+read as 1). A newer file is refused: no profiles are listed and none is saved over it."""
 
 
 class AuthKind(StrEnum):
@@ -172,6 +180,10 @@ class ProfileError(Exception):
         super().__init__(message)
         self.message = message
         self.action = action
+
+
+class NewerProfileFile(ProfileError):
+    """profiles.json was written by a newer Room Moderator: it is neither read nor written."""
 
 
 class ProfileNotFound(ProfileError):
@@ -320,6 +332,8 @@ class ProfileStore:
         self.service = service
         self._backend = backend
         self._lock = threading.RLock()
+        self.refused: NewerFormat | None = None
+        """Set once the file turned out to be a newer app's: it is then never written."""
 
     # non-secret side
 
@@ -364,6 +378,7 @@ class ProfileStore:
             raise ProfileError(problem)
         with self._lock:
             profiles = self._read()
+            self._check_writable()
             key = profile.name.casefold()
             clash = next((p for p in profiles if p.name.casefold() == key), None)
             if clash is not None and not (replace and clash.name == profile.name):
@@ -449,6 +464,13 @@ class ProfileStore:
             return []
         if data is None:
             return []
+        try:
+            format_version(data, self.path, _FILE_VERSION)
+        except NewerFormat as exc:
+            if self.refused is None:
+                log.warning("no saved profiles listed: %s", exc)
+            self.refused = exc
+            return []
         entries = data.get("profiles") if isinstance(data, Mapping) else None
         if not isinstance(entries, list):
             log.warning("profile list %s has no 'profiles' array; ignoring it", self.path)
@@ -462,7 +484,16 @@ class ProfileStore:
                 profiles.append(profile)
         return profiles
 
+    def _check_writable(self) -> None:
+        if self.refused is not None:
+            raise NewerProfileFile(
+                "The profile list was saved by a newer Room Moderator, so this one cannot "
+                "change it.",
+                "Update Room Moderator to add or change profiles.",
+            )
+
     def _write(self, profiles: _Profiles) -> None:
+        self._check_writable()
         write_json_atomic(
             self.path, {"version": _FILE_VERSION, "profiles": [p.to_json() for p in profiles]}
         )

@@ -4,7 +4,8 @@ At start the window shows this profile's last known rooms at once, marked "updat
 first live rooms list replaces them (the rooms model diffs by SID, so a room that still exists
 just gets fresh counts). Only what the rooms pane shows is kept: room SIDs, names, types,
 limits and counts — nothing secret, no phone number. Profiles whose rooms do not outlive the app
-(the local sandboxes) are never cached. A missing or corrupt file is an empty cache.
+(the local sandboxes) are never cached. A missing or corrupt file is an empty cache; a file from
+a newer app is an empty cache too, and is never written over.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from moderator.core.jsonfile import UnreadableFile, read_json, write_json_atomic
+from moderator.core.jsonfile import (
+    NewerFormat,
+    UnreadableFile,
+    format_version,
+    read_json,
+    write_json_atomic,
+)
 from moderator.core.live_state import RoomRow
 from moderator.core.models import Room, RoomType
 from moderator.core.paths import data_dir
@@ -26,6 +33,9 @@ CACHE_FILE_NAME = "last-rooms.json"
 MAX_ROOMS = 500
 """Per profile: far more than a host watches, small enough to read before the first paint."""
 MAX_PROFILES = 20
+CACHE_VERSION = 2
+"""Format of last-rooms.json. 1: {profile: [room, …]} with no version; 2: {"version": 2,
+"profiles": {profile: [room, …]}} (so a profile can never be mistaken for a format key)."""
 
 
 class RoomCache:
@@ -34,6 +44,8 @@ class RoomCache:
     def __init__(self, path: Path | None = None, *, skip: Collection[str] = ()) -> None:
         self.path = path if path is not None else data_dir() / CACHE_FILE_NAME
         self._skip = frozenset(skip)
+        self.refused: NewerFormat | None = None
+        """Set once the file turned out to be a newer app's: then nothing is written."""
 
     def load(self, profile: str) -> list[RoomRow]:
         """The rows last saved for `profile` ([] if none, skipped, or unreadable)."""
@@ -54,22 +66,37 @@ class RoomCache:
         if profile in self._skip:
             return
         data = self._read()
+        if self.refused is not None:
+            return
         data.pop(profile, None)
         data[profile] = [_row_to_json(row) for row in rows[:MAX_ROOMS]]
         while len(data) > MAX_PROFILES:  # the oldest entries first: dicts keep insertion order
             data.pop(next(iter(data)))
         try:
-            write_json_atomic(self.path, data)
+            write_json_atomic(self.path, {"version": CACHE_VERSION, "profiles": data})
         except OSError as exc:
             log.info("last known rooms not saved: %s", exc)
 
     def _read(self) -> dict[str, Any]:
+        """Each profile's saved rows, from a file of any known format (migrated forward)."""
         try:
             data = read_json(self.path)
         except UnreadableFile as exc:
             log.info("last known rooms forgotten: %s", exc)
             return {}
-        return dict(data) if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        try:
+            version = format_version(data, self.path, CACHE_VERSION)
+        except NewerFormat as exc:
+            if self.refused is None:
+                log.warning("last known rooms not shown: %s", exc)
+            self.refused = exc
+            return {}
+        if version == 1:  # {profile: rows}: the profiles are the top level
+            return {str(k): v for k, v in data.items() if isinstance(v, list)}
+        profiles = data.get("profiles")
+        return dict(profiles) if isinstance(profiles, dict) else {}
 
 
 def _row_to_json(row: RoomRow) -> dict[str, Any]:

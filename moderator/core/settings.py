@@ -21,12 +21,21 @@ from typing import Any
 
 import phonenumbers
 
-from moderator.core.jsonfile import UnreadableFile, read_json, write_json_atomic
+from moderator.core.jsonfile import (
+    NewerFormat,
+    UnreadableFile,
+    format_version,
+    read_json,
+    write_json_atomic,
+)
 from moderator.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE_NAME = "settings.json"
+SETTINGS_VERSION = 2
+"""Format of settings.json. 1: the first releases' file, without a "version" key; 2: the same
+fields with "version". A step in `_MIGRATIONS` takes a file from version N to N + 1."""
 FALLBACK_COUNTRY = "US"
 
 
@@ -109,9 +118,10 @@ class Settings:
     """The account's concurrent-call limit as the host knows it; 0 when not set."""
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (enums as their string values)."""
+        """A JSON-ready dict (enums as their string values), in the current format."""
         data = asdict(self)
         data["event_log_scope"] = self.event_log_scope.value
+        data["version"] = SETTINGS_VERSION
         return data
 
     @classmethod
@@ -120,7 +130,7 @@ class Settings:
         settings = cls()
         if not isinstance(data, Mapping):
             return settings
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} | {"version"}
         for key in data:
             if key not in known:
                 log.info("ignoring unknown setting %r", key)
@@ -173,14 +183,35 @@ def _interval(value: object, bounds: tuple[float, float, float]) -> float:
     return min(max(float(value), lowest), highest)
 
 
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had the same fields and no "version" key."""
+    return {**data, "version": 2}
+
+
+_MIGRATIONS = {1: _v1_to_v2}
+"""From version N (the key) to N + 1."""
+
+
+def migrate(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """`data`, read as format `version`, in the current format."""
+    for step in range(version, SETTINGS_VERSION):
+        data = _MIGRATIONS[step](data)
+    return data
+
+
 class SettingsStore:
-    """Loads and saves `Settings` at one path (default: settings.json in `config_dir()`)."""
+    """Loads and saves `Settings` at one path (default: settings.json in `config_dir()`).
+
+    A file from a newer app is refused: `load` gives defaults, says so once (a warning), and
+    `refused` holds the reason; from then on `save` writes nothing, so that file stays intact.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path if path is not None else config_dir() / SETTINGS_FILE_NAME
+        self.refused: NewerFormat | None = None
 
     def load(self) -> Settings:
-        """The saved settings, or defaults; never raises for a missing or corrupt file."""
+        """The saved settings, or defaults; never raises for a missing, corrupt or newer file."""
         try:
             data = read_json(self.path)
         except UnreadableFile as exc:
@@ -188,8 +219,21 @@ class SettingsStore:
             return Settings()
         if data is None:
             return Settings()
-        return Settings.from_json(data)
+        if not isinstance(data, dict):
+            return Settings.from_json(data)
+        try:
+            version = format_version(data, self.path, SETTINGS_VERSION)
+        except NewerFormat as exc:
+            if self.refused is None:
+                log.warning("running with default settings: %s", exc)
+            self.refused = exc
+            return Settings()
+        return Settings.from_json(migrate(data, version))
 
     def save(self, settings: Settings) -> None:
-        """Write the settings in one atomic replace. Raises OSError if the folder is unwritable."""
+        """Write the settings in one atomic replace (nothing over a newer app's file). Raises
+        OSError if the folder is unwritable."""
+        if self.refused is not None:
+            log.info("settings not saved: %s", self.refused)
+            return
         write_json_atomic(self.path, settings.to_json())

@@ -27,6 +27,7 @@ from moderator.ui import resources
 from moderator.ui.main_window import MainWindow
 from moderator.ui.profile_switcher import ProfileSwitcher
 from moderator.ui.sandbox_runner import (
+    RUN_SANDBOX_FLAG,
     ExternalSandbox,
     LocalSandbox,
     SandboxConfigError,
@@ -88,6 +89,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--verbose", action="store_true", help="log every request (secrets are never logged)"
     )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add Room Moderator to this user's applications menu (XDG .desktop file and icon)",
+    )
+    parser.add_argument(
+        "--check-keyring",
+        action="store_true",
+        help="store, read and delete a test secret in the OS keyring, say whether it worked",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open on the sandbox, dial a guest, remove them, then exit (0: it all worked)",
+    )
+    parser.add_argument("--exit-when-live", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
     if args.after < 0:
@@ -148,9 +165,10 @@ class AppContext(QObject):
         )
 
     def initial_profile(self, args: argparse.Namespace) -> str:
-        """--sandbox(-config), else --profile, else the last profile if it still exists, else
-        the sandbox. The sandbox's name is `self.sandbox.profile` ("" for the built-in one)."""
-        if args.sandbox or args.sandbox_config is not None:
+        """--sandbox(-config) or --smoke-test (never on a real account), else --profile, else
+        the last profile if it still exists, else the sandbox. The sandbox's name is
+        `self.sandbox.profile` ("" for the built-in one)."""
+        if args.sandbox or args.sandbox_config is not None or getattr(args, "smoke_test", False):
             return self.sandbox.profile
         if args.profile:
             return str(args.profile)
@@ -284,6 +302,26 @@ def after_first_paint(
     _FirstPaint(widget, callback, fallback_ms)
 
 
+def report_refused_files(window: MainWindow, context: AppContext) -> bool:
+    """Say once, in the status bar, that a file from a newer Room Moderator was refused (the
+    app runs on defaults and leaves it as it is; the details were logged). True if it said so."""
+    refused = [
+        store.refused
+        for store in (context.settings_store, context.profiles)
+        if store.refused is not None
+    ]
+    if not refused:
+        return False
+    names = " and ".join(exc.path.name for exc in refused)
+    window.show_error(
+        f"{names} {'was' if len(refused) == 1 else 'were'} saved by a newer Room Moderator: "
+        "this one runs on defaults and leaves the file as it is.",
+        "Update Room Moderator to use your saved settings and profiles.",
+        context="Opening your files",
+    )
+    return True
+
+
 def request_quit(window: MainWindow, app: QApplication) -> None:
     """Quit as the window's close button would (settings saved, session stopped), then make sure
     the event loop ends even if a dialog is still open."""
@@ -291,9 +329,31 @@ def request_quit(window: MainWindow, app: QApplication) -> None:
     app.quit()
 
 
+def _host_tool(args: argparse.Namespace) -> int:
+    """--install-desktop-entry / --check-keyring: one line each on stdout, no window."""
+    from moderator.ui import host_tools
+
+    code = 0
+    if args.install_desktop_entry:
+        entry = host_tools.install_desktop_entry()
+        print(f"installed {entry.desktop_file} and {entry.icon_file}")
+    if args.check_keyring:
+        ok, line = host_tools.check_keyring()
+        print(line)
+        code = 0 if ok else 1
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the process exit code."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == [RUN_SANDBOX_FLAG]:  # a frozen app's built-in sandbox child (sandbox_runner)
+        from moderator.sandbox.__main__ import main as sandbox_main
+
+        return sandbox_main(raw[1:])
+    args = parse_args(raw)
+    if args.install_desktop_entry or args.check_keyring:
+        return _host_tool(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -329,12 +389,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.resize(SCREENSHOT_SIZE)  # the same framing whatever the (virtual) screen
         window.show_last_known_rooms(initial)
         window.show()
+        report_refused_files(window, context)
         # The window paints first (with this profile's last known rooms, "updating…"); the
         # profile's session, the SDK it imports and the sandbox's server follow.
         after_first_paint(
             window,
             lambda: open_initial_profile(window, initial, sandbox.profile),
         )
+        if args.exit_when_live:  # python -m bench: the built app's start-up
+            from moderator.ui.smoke import LiveRoomsMark
+
+            LiveRoomsMark(window, lambda: request_quit(window, app))
+        if args.smoke_test:
+            from moderator.ui.smoke import SmokeFlow
+
+            def smoke_done(code: int) -> None:
+                nonlocal exit_code
+                exit_code = code
+                window.close()
+                app.quit()
+
+            smoke = SmokeFlow(window, smoke_done)
+            after_first_paint(window, smoke.start)
         if args.screenshot is not None:
             target: Path = args.screenshot
 

@@ -220,11 +220,12 @@ class SandboxProcess(_BuiltInSandbox):
     on the other core instead of sharing the app's interpreter (and its GIL).
 
     `start()` binds the loopback socket and makes the credentials here (cheap), then starts
-    `python -m moderator.sandbox --attached --listen-fd N`: the child serves on that very socket
-    (requests sent before it is ready wait in the backlog) and gets the credentials on stdin,
-    never on its command line. It stops when stdin closes, so it never outlives the app, even
-    one that was killed; it runs in a session of its own, so a Ctrl+C in the terminal reaches
-    only the app, which then stops it cleanly.
+    `python -m moderator.sandbox --attached --listen-fd N` (in a frozen app, the app itself:
+    `room-moderator --run-sandbox --attached ...`, see `sandbox_command`): the child serves on
+    that very socket (requests sent before it is ready wait in the backlog) and gets the
+    credentials on stdin, never on its command line. It stops when stdin closes, so it never
+    outlives the app, even one that was killed; it runs in a session of its own, so a Ctrl+C in
+    the terminal reaches only the app, which then stops it cleanly.
     """
 
     def __init__(self, *, demo: bool = True, seed: int | None = None, latency_ms: int = 0) -> None:
@@ -242,7 +243,7 @@ class SandboxProcess(_BuiltInSandbox):
             return
         with self._listen() as listener:
             fd = listener.fileno()
-            command = [sys.executable, "-m", "moderator.sandbox", "--attached"]
+            command = [*sandbox_command(), "--attached"]
             self._process = subprocess.Popen(
                 [*command, "--listen-fd", str(fd), *self._args],
                 stdin=subprocess.PIPE,
@@ -276,12 +277,23 @@ class SandboxProcess(_BuiltInSandbox):
 
 
 STOP_TIMEOUT_S = 3.0
+RUN_SANDBOX_FLAG = "--run-sandbox"
+"""The first argument that makes the app's executable run the sandbox CLI instead of a window."""
+
+
+def sandbox_command() -> list[str]:
+    """How to start the sandbox CLI in a child: `python -m moderator.sandbox` from source, or,
+    in a frozen app (whose `sys.executable` is the app itself, with no interpreter to hand
+    `-m` to), the app with `--run-sandbox` first."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, RUN_SANDBOX_FLAG]
+    return [sys.executable, "-m", "moderator.sandbox"]
 
 
 def local_sandbox(*, demo: bool = True, latency_ms: int = 0) -> LocalSandbox:
-    """The app's built-in sandbox: a process of its own where the platform allows it (it needs
-    a Python interpreter to run and an inheritable socket), else a thread in this process."""
-    if os.name == "posix" and not getattr(sys, "frozen", False):
+    """The app's built-in sandbox: a process of its own where the platform allows it (an
+    inheritable socket), else a thread in this process. A frozen app runs itself as the child."""
+    if os.name == "posix":
         return SandboxProcess(demo=demo, latency_ms=latency_ms)
     return SandboxRunner(demo=demo, latency_ms=latency_ms, background=True)
 

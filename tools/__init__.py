@@ -1,0 +1,1 @@
+"""Developer tools (`python -m tools.build`, the reliability report); not part of the app."""
