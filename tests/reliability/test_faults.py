@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -124,24 +123,18 @@ def test_429_with_retry_after(
     h = sessions(sandbox, journal_path)
     room = open_room(qtbot, h)
     wait_for_state(qtbot, h, ConnectionKind.ONLINE)
-    creds = sandbox.credentials
 
-    sandbox.controls.rate_limit = 2
-    # Another tool on the same account uses up this second's allowance, so the session's next
-    # requests (the create-call among them) are refused with 429 + Retry-After.
-    with heartbeat.paused():
-        for _ in range(2):
-            requests.get(
-                f"{sandbox.base_url}/v1/Rooms",
-                auth=(creds.account_sid, creds.auth_token),
-                timeout=5,
-            )
+    # Twilio limits the account (another tool on it used up the allowance): every read and the
+    # create-call are refused with 429 + Retry-After. Set per route rather than as a requests-
+    # per-second limit, so whether the dial is refused never depends on how fast this machine is.
+    sandbox.controls.fail_route("GET", "*", 429, times=None)
+    sandbox.controls.fail_route("POST", "/Calls.json", 429, times=1)
     refused = dial(h, room)
     during = wait_for_state(qtbot, h, *TROUBLE)
-    sandbox.controls.rate_limit = None  # the limit is gone; the app must still wait it out
+    qtbot.waitUntil(lambda: status_of(h, refused) is not GuestStatus.DIALING)
+    sandbox.controls.clear_route_failure("GET", "*")  # the limit is gone; the app must wait it out
     assert during.message.startswith("Twilio is limiting this account")
     assert during.retry_in_s is not None and during.retry_in_s >= retry_after
-    qtbot.waitUntil(lambda: status_of(h, refused) is not GuestStatus.DIALING)
     # Twilio documents a 429 as not processed: the dial is over, never re-sent.
     assert status_of(h, refused) is GuestStatus.REJECTED
     assert "limiting" in guest_reason(h, refused)
@@ -160,8 +153,8 @@ def test_429_with_retry_after(
     limited = sum(1 for r in log if r.status == 429)
     reliability.record(
         case="429 Too Many Requests with Retry-After",
-        produced_by=f"sandbox rate_limit = 2/s with the second's allowance used up by another "
-        f"client, 429s carrying Retry-After: {retry_after}; the limit lifted at once",
+        produced_by=f"every read and the create-call answered 429 carrying Retry-After: "
+        f"{retry_after} (the account's allowance used up), the limit lifted at once",
         outcome=f"indicator {state_text(during)}; {limited} request(s) answered 429, then no "
         f"request for {pause:.1f} s (Retry-After honoured); the create-call refused with 429 "
         f"is not re-sent: “{guest_reason(h, refused)}”, Redial offered; back to “Online” by "

@@ -9,6 +9,7 @@ poll), and hands the answer back to the core; the `Changes` it returns go to the
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -236,6 +237,11 @@ class HostActions(QObject):
             self._apply(Changes.of_error(report))
 
         self._caller_id_retry.stop()
+        pause = self._polls.read_pause_s()
+        if pause > 0:  # Twilio asked for a pause (or the link is down): ask after it
+            delay = pause if math.isfinite(pause) else CALLER_ID_RETRY_S[-1]
+            self._caller_id_retry.start(int(delay * 1000) + 50)
+            return
         self.runner.run("caller-ids", self._gateway.list_caller_ids, done, failed)
 
     @Slot()

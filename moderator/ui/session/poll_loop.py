@@ -9,6 +9,7 @@ Qt-free core (`LiveState`, `Dialer`); the `Changes` it returns go to the session
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -156,12 +157,29 @@ class PollLoop(QObject):
         self.emit_connection()
         self.tick()
 
+    def read_pause_s(self) -> float:
+        """Seconds before other reads may go out (0: now): while the poll loop backs off —
+        Twilio said 429 with Retry-After, or the link is down — an action's background read
+        (caller IDs) waits too, rather than spending the allowance Twilio asked us to leave."""
+        now = self._mono()
+        if self.monitor.may_poll(now):
+            return 0.0
+        if self.monitor.kind is ConnectionKind.AUTH_REJECTED:
+            return math.inf
+        return max(0.0, self.monitor.paused_until - now)
+
     def note_action_failure(self, error: TwilioError) -> bool:
-        """Actions do not drive the backoff, but rejected credentials stop everything.
+        """Actions do not drive the backoff, except what is about the whole account: rejected
+        credentials stop everything, and a 429 (Twilio limiting the account, with its
+        Retry-After) pauses the polls as long as Twilio asked, as a poll's 429 would.
 
         True when this error is what told the app the credentials were rejected: it has then
         been reported once (as `Refreshing`, like a poll would), whichever request met it first.
         """
+        if error.kind is ErrorKind.RATE_LIMITED:
+            if self.monitor.failed(error, self._mono()):
+                self.emit_connection()
+            return False
         if error.kind is not ErrorKind.AUTH or not self.monitor.failed(error, self._mono()):
             return False
         self.emit_connection()
