@@ -16,7 +16,7 @@ from typing import Any
 
 from moderator.core.errors import ErrorKind, TwilioError, malformed_response
 from moderator.core.gateway import TwilioGateway
-from moderator.core.gateway import _call as _gateway_call
+from moderator.core.gateway_records import call_record as _gateway_call
 from moderator.core.http import RewritingHttpClient, rewrite_url
 from moderator.core.models import Call, CallStatus, IncomingNumber, VoiceConfig
 from moderator.core.retry import Operation

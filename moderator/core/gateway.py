@@ -8,9 +8,8 @@ of its own, so one instance may serve several worker threads at once.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -27,13 +26,22 @@ from moderator.core.errors import (
     malformed_response,
     to_twilio_error,
 )
+from moderator.core.gateway_records import (
+    account_record,
+    call_record,
+    incoming_number_record,
+    participant_record,
+    participant_with_tracks,
+    room_record,
+    track_record,
+    verified_caller_id_record,
+)
 from moderator.core.http import RewritingHttpClient
 from moderator.core.identity import validate_room_name
 from moderator.core.models import (
     Account,
     Call,
     CallerId,
-    CallerIdSource,
     CallStatus,
     Participant,
     PublishedTrack,
@@ -101,7 +109,7 @@ class TwilioGateway:
         instance = self._request(
             Operation.READ, lambda: self._client.api.v2010.accounts(self.account_sid).fetch()
         )
-        return self._convert(_account, instance)
+        return self._convert(account_record, instance)
 
     # -- rooms --------------------------------------------------------------------------------
 
@@ -122,7 +130,7 @@ class TwilioGateway:
             ),
             limit,
         )
-        return [self._convert(_room, instance) for instance in instances]
+        return [self._convert(room_record, instance) for instance in instances]
 
     def fetch_room(self, sid_or_unique_name: str) -> Room:
         """A room by SID, or the in-progress room with this unique name.
@@ -137,7 +145,7 @@ class TwilioGateway:
             instance = self._request(
                 Operation.READ, lambda: self._client.video.v1.rooms(key).fetch()
             )
-            return self._convert(_room, instance)
+            return self._convert(room_record, instance)
         rooms = self.list_rooms("in-progress", unique_name=key, limit=1)
         if not rooms:
             raise error_for_code(20404, 404)
@@ -182,14 +190,14 @@ class TwilioGateway:
                 large_room=chosen.large_room or values.unset,
             ),
         )
-        return self._convert(_room, instance)
+        return self._convert(room_record, instance)
 
     def complete_room(self, sid: str) -> Room:
         """End a room: every participant is disconnected and phone guests' calls move on."""
         instance = self._request(
             Operation.WRITE, lambda: self._client.video.v1.rooms(sid).update(status="completed")
         )
-        return self._convert(_room, instance)
+        return self._convert(room_record, instance)
 
     # -- participants -------------------------------------------------------------------------
 
@@ -215,9 +223,12 @@ class TwilioGateway:
             ),
             limit,
         )
-        result = [self._convert(_participant, instance) for instance in instances]
+        result = [self._convert(participant_record, instance) for instance in instances]
         if with_tracks:
-            result = [_with_tracks(p, self.list_published_tracks(room_sid, p.sid)) for p in result]
+            result = [
+                participant_with_tracks(p, self.list_published_tracks(room_sid, p.sid))
+                for p in result
+            ]
         return result
 
     def list_published_tracks(self, room_sid: str, participant_sid: str) -> list[PublishedTrack]:
@@ -225,7 +236,7 @@ class TwilioGateway:
         instances = self._read_pages(
             lambda: tracks.published_tracks.page(page_size=self._page_size), None
         )
-        return [self._convert(_track, instance) for instance in instances]
+        return [self._convert(track_record, instance) for instance in instances]
 
     def disconnect_participant(self, room_sid: str, participant_sid: str) -> Participant:
         """Remove a participant; a phone guest's call then moves on to its next verb and ends."""
@@ -237,7 +248,7 @@ class TwilioGateway:
                 .update(status="disconnected")
             ),
         )
-        return self._convert(_participant, instance)
+        return self._convert(participant_record, instance)
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -296,13 +307,13 @@ class TwilioGateway:
                 retry_after=error.retry_after,
                 twilio_message=scrub(error.twilio_message),
             ) from None
-        return self._convert(_call, instance)
+        return self._convert(call_record, instance)
 
     def fetch_call(self, sid: str) -> Call:
         instance = self._request(
             Operation.READ, lambda: self._client.api.v2010.account.calls(sid).fetch()
         )
-        return self._convert(_call, instance)
+        return self._convert(call_record, instance)
 
     def list_calls(
         self,
@@ -330,7 +341,7 @@ class TwilioGateway:
             ),
             None if created_after else limit,
         )
-        result = [self._convert(_call, instance) for instance in instances]
+        result = [self._convert(call_record, instance) for instance in instances]
         if created_after is not None:
             result = [
                 c for c in result if c.date_created is None or c.date_created >= created_after
@@ -352,7 +363,7 @@ class TwilioGateway:
             Operation.WRITE,
             lambda: self._client.api.v2010.account.calls(sid).update(status=status),
         )
-        return self._convert(_call, instance)
+        return self._convert(call_record, instance)
 
     def hang_up(self, call_sid: str, status: CallStatus | None = None) -> Call:
         """End a call whatever its state; a call that already ended counts as success.
@@ -398,7 +409,10 @@ class TwilioGateway:
             lambda: account.outgoing_caller_ids.page(page_size=self._page_size), None
         )
         result: dict[str, CallerId] = {}
-        for instances, convert in ((numbers, _incoming_number), (verified, _verified_caller_id)):
+        for instances, convert in (
+            (numbers, incoming_number_record),
+            (verified, verified_caller_id_record),
+        ):
             for instance in instances:
                 caller_id = self._convert(convert, instance)
                 if caller_id is not None and caller_id.phone_number not in result:
@@ -517,138 +531,3 @@ def _or_unset(value: object) -> object:
 
 def _page_size(limit: int | None, default: int) -> int:
     return default if limit is None else max(1, min(limit, default))
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError("expected a string")
-    return value
-
-
-def _optional_text(value: object) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _time(value: object) -> datetime | None:
-    """SDK datetimes, or None; the SDK hands back the raw string when it could not parse one."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise TypeError("expected a datetime")
-
-
-def _required_time(value: object) -> datetime:
-    parsed = _time(value)
-    if parsed is None:
-        raise ValueError("missing datetime")
-    return parsed
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool):
-        raise TypeError("expected an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        return int(value)
-    raise TypeError("expected an integer")
-
-
-def _optional_int(value: object) -> int:
-    """An integer field Twilio may leave out or null (room options): 0 when absent."""
-    return 0 if value is None or value == "" else _int(value)
-
-
-def _account(instance: Any) -> Account:
-    return Account(
-        sid=_text(instance.sid),
-        friendly_name=_optional_text(instance.friendly_name) or "",
-        status=_text(instance.status),
-    )
-
-
-def _room(instance: Any) -> Room:
-    return Room(
-        sid=_text(instance.sid),
-        unique_name=_text(instance.unique_name),
-        status=_text(instance.status),
-        type=RoomType(_text(instance.type)),
-        max_participants=_int(instance.max_participants),
-        date_created=_required_time(instance.date_created),
-        end_time=_time(instance.end_time),
-        empty_room_timeout=_optional_int(getattr(instance, "empty_room_timeout", None)),
-        unused_room_timeout=_optional_int(getattr(instance, "unused_room_timeout", None)),
-        audio_only=bool(getattr(instance, "audio_only", False)),
-        record_participants_on_connect=bool(
-            getattr(instance, "record_participants_on_connect", False)
-        ),
-        max_participant_duration=_optional_int(getattr(instance, "max_participant_duration", None)),
-        large_room=bool(getattr(instance, "large_room", False)),
-    )
-
-
-def _participant(instance: Any) -> Participant:
-    return Participant(
-        sid=_text(instance.sid),
-        room_sid=_text(instance.room_sid),
-        identity=_text(instance.identity),
-        status=_text(instance.status),
-        start_time=_time(instance.start_time),
-        end_time=_time(instance.end_time),
-    )
-
-
-def _with_tracks(participant: Participant, tracks: Iterable[PublishedTrack]) -> Participant:
-    return dataclasses.replace(participant, tracks=tuple(tracks))
-
-
-def _track(instance: Any) -> PublishedTrack:
-    enabled = instance.enabled
-    return PublishedTrack(
-        sid=_text(instance.sid),
-        name=_optional_text(instance.name) or "",
-        kind=_text(instance.kind),
-        enabled=True if enabled is None else bool(enabled),
-    )
-
-
-def _call(instance: Any) -> Call:
-    duration = instance.duration
-    return Call(
-        sid=_text(instance.sid),
-        to=_optional_text(instance.to) or "",
-        from_=_optional_text(getattr(instance, "_from", None)) or "",
-        status=CallStatus(_text(instance.status)),
-        date_created=_time(instance.date_created),
-        start_time=_time(instance.start_time),
-        end_time=_time(instance.end_time),
-        duration_s=None if duration in (None, "") else _int(duration),
-        direction=_optional_text(getattr(instance, "direction", None)) or "",
-    )
-
-
-def _incoming_number(instance: Any) -> CallerId | None:
-    capabilities = instance.capabilities
-    if isinstance(capabilities, dict) and not capabilities.get("voice", False):
-        return None
-    return _caller_id(instance, CallerIdSource.INCOMING_NUMBER)
-
-
-def _verified_caller_id(instance: Any) -> CallerId | None:
-    return _caller_id(instance, CallerIdSource.VERIFIED_CALLER_ID)
-
-
-def _caller_id(instance: Any, source: CallerIdSource) -> CallerId | None:
-    """A number usable as From (E.164 only), named by its friendly name if it has one."""
-    number = _optional_text(instance.phone_number)
-    if not number or not number.startswith("+"):
-        return None
-    return CallerId(
-        phone_number=number,
-        friendly_name=_optional_text(instance.friendly_name) or number,
-        source=source,
-    )

@@ -18,7 +18,8 @@ from moderator.core.dialer import DialRequest
 from moderator.core.models import CallerId, CallerIdSource
 from moderator.core.preflight import CheckResult
 from moderator.sandbox.server import SandboxServer
-from moderator.ui.dialogs.dial_dialog import DialDialog, PreflightHandle, caller_id_text
+from moderator.ui.dialogs.dial_dialog import DialDialog
+from moderator.ui.dialogs.dial_parts import PreflightHandle, caller_id_text
 from moderator.ui.session import Session
 from tests.ui.window_harness import FAST_POLLING, WAIT_MS, by_name, click, sandbox_credentials
 

@@ -26,7 +26,7 @@ from moderator.core.settings import (
     SELECTED_ROOM_REFRESH,
 )
 from moderator.sandbox.server import SandboxServer
-from moderator.ui.dialogs.dial_dialog import region_choices
+from moderator.ui.dialogs.dial_parts import region_choices
 from moderator.ui.dialogs.preferences_dialog import PreferencesDialog
 from moderator.ui.main_window import MainWindow
 from moderator.ui.session import Session

@@ -28,11 +28,19 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from moderator.sandbox.errors import ApiError
+from moderator.sandbox.world.serverless_records import (
+    Asset,
+    AssetVersion,
+    Build,
+    Deployment,
+    Environment,
+    Served,
+    Service,
+)
 from moderator.sandbox.world.state import WorldState
 
 __all__ = [
@@ -59,103 +67,6 @@ DEFAULT_RUNTIME = "node18"
 SERVERLESS_BASE = "https://serverless.twilio.com/v1"
 _URL_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 _VERSION_SID = re.compile(r"^ZN[0-9a-fA-F]{32}$")
-
-
-@dataclass
-class Service:
-    """A Serverless Service (ZS…): the container of environments, assets and builds."""
-
-    sid: str
-    seq: int
-    unique_name: str
-    friendly_name: str
-    include_credentials: bool
-    ui_editable: bool
-    domain_base: str
-    created_at: float
-    updated_at: float
-
-
-@dataclass
-class Environment:
-    """An Environment (ZE…) with its twil.io domain and the build deployed on it."""
-
-    sid: str
-    seq: int
-    service_sid: str
-    unique_name: str
-    domain_suffix: str | None
-    domain_name: str
-    created_at: float
-    updated_at: float
-    build_sid: str | None = None
-
-
-@dataclass
-class Asset:
-    """An Asset (ZH…): a named static file whose content lives in its versions."""
-
-    sid: str
-    seq: int
-    service_sid: str
-    friendly_name: str
-    created_at: float
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class AssetVersion:
-    """An uploaded Asset Version (ZN…): path, visibility and the bytes with their type."""
-
-    sid: str
-    seq: int
-    service_sid: str
-    asset_sid: str
-    path: str
-    visibility: str
-    content: bytes = field(repr=False)
-    content_type: str
-    created_at: float
-
-
-@dataclass
-class Build:
-    """A Build (ZB…): the versions it bundles; `status` moves on the clock."""
-
-    sid: str
-    seq: int
-    service_sid: str
-    asset_version_sids: tuple[str, ...]
-    function_version_sids: tuple[str, ...]
-    dependencies: list[dict[str, str]]
-    runtime: str
-    status: str
-    created_at: float
-    updated_at: float
-    failure: str | None = None
-    assets: tuple[AssetVersion, ...] = ()
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """A Deployment (ZD…) of a build on an environment."""
-
-    sid: str
-    seq: int
-    service_sid: str
-    environment_sid: str
-    build_sid: str
-    created_at: float
-
-
-@dataclass(frozen=True)
-class Served:
-    """What a twil.io URL answers: HTTP status, content type, body (and why, for errors)."""
-
-    status: int
-    content_type: str
-    body: bytes
-    reason: str = ""
 
 
 _Child = TypeVar("_Child", Environment, Asset, Build)

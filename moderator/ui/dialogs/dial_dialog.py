@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from functools import cache
-from typing import Protocol
 
-import phonenumbers
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -42,72 +38,29 @@ from PySide6.QtWidgets import (
 from moderator.core import phone, sip
 from moderator.core.dialer import DialRequest
 from moderator.core.identity import generate_phone_identity, validate_identity
-from moderator.core.models import CallerId, CallerIdSource
+from moderator.core.models import CallerId
 from moderator.core.preflight import CheckResult
 from moderator.core.twiml import TwimlError, indented_for_reading, room_twiml
 from moderator.ui import resources
+from moderator.ui.dialogs.dial_parts import (
+    EMPTY_NUMBER_HINT,
+    MAX_ADDRESS_LENGTH,
+    MAX_LABEL_LENGTH,
+    MAX_SIP_PASSWORD_LENGTH,
+    MAX_SIP_USERNAME_LENGTH,
+    DialBackend,
+    PreflightHandle,
+    caller_id_text,
+    fill_checks,
+    html_escape,
+    region_choices,
+    set_hint,
+    show_checks_pending,
+    sip_auth_hint,
+    sip_auth_problem,
+)
 
 PREFLIGHT_DEBOUNCE_MS = 300
-MAX_LABEL_LENGTH = 64
-#: Room for a SIP URI, and a little more, so an over-long one is explained, not cut short.
-MAX_ADDRESS_LENGTH = 300
-MAX_SIP_USERNAME_LENGTH = 128
-MAX_SIP_PASSWORD_LENGTH = 128
-#: Under the empty field: the one place that says a SIP address may be typed there too.
-EMPTY_NUMBER_HINT = "Or a SIP address, e.g. sip:alice@pbx.example.com"
-
-
-class PreflightHandle(Protocol):
-    """A running pre-flight (the session's `PreflightRun`): results come on `finished`."""
-
-    @property
-    def finished(self) -> SignalInstance: ...
-
-    def cancel(self) -> None: ...
-
-
-class DialBackend(Protocol):
-    """What the dialog needs from the session (Session satisfies this)."""
-
-    def preflight(self, request: DialRequest, *, default_region: str = ...) -> PreflightHandle: ...
-
-    def dial(self, request: DialRequest) -> str: ...
-
-
-@cache
-def _regions() -> list[tuple[str, str]]:
-    """(display text, region code) for every region phonenumbers knows, sorted by name.
-
-    Country codes come from phonenumbers' small code→regions table, not per-region metadata,
-    which would load every country's metadata on the UI thread when the dialog first opens.
-    """
-    codes = {
-        region: code
-        for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
-        for region in regions
-    }
-    entries = []
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        territory = QLocale.codeToTerritory(region)
-        name = QLocale.territoryToString(territory) if territory.value else region
-        entries.append((f"{name} (+{codes.get(region, '?')})", region))
-    entries.sort(key=lambda e: e[0].casefold())
-    return entries
-
-
-def region_choices() -> list[tuple[str, str]]:
-    """The country picker's (text, region) entries; Preferences lists the very same ones."""
-    return _regions()
-
-
-def caller_id_text(caller_id: CallerId) -> str:
-    """ "+1 415-555-0100 — Main line (number)": what the caller-ID picker shows."""
-    kind = "number" if caller_id.source is CallerIdSource.INCOMING_NUMBER else "verified"
-    number = phone.format_international(caller_id.phone_number)
-    name = caller_id.friendly_name.strip()
-    if name and name != caller_id.phone_number and name != number:
-        return f"{number} — {name} ({kind})"
-    return f"{number} ({kind})"
 
 
 class DialDialog(QDialog):
@@ -148,7 +101,8 @@ class DialDialog(QDialog):
         self.dial_id: str | None = None
 
         intro = QLabel(
-            f"Calls a phone and connects it to <b>{_html(room_name)}</b> as a participant.", self
+            f"Calls a phone and connects it to <b>{html_escape(room_name)}</b> as a participant.",
+            self,
         )
         intro.setWordWrap(True)
 
@@ -156,7 +110,7 @@ class DialDialog(QDialog):
         self.country_combo = QComboBox(self)
         self.country_combo.setAccessibleName("Country")
         self.country_combo.setToolTip("Country used for numbers typed without +country code")
-        for text, region in _regions():
+        for text, region in region_choices():
             self.country_combo.addItem(text, region)
         self.country_combo.setMaxVisibleItems(20)
         self.set_region(default_region)
@@ -458,13 +412,11 @@ class DialDialog(QDialog):
         return None
 
     def _sip_auth_problem(self) -> str | None:
-        username = self.sip_username_edit.text().strip()
-        password = self.sip_password_edit.text()
-        if password and not username:
-            return "Type the SIP username that goes with this password."
-        if username and not password and not self.remember_password_check.isChecked():
-            return "Type the SIP password, or tick Remember to use the saved one."
-        return None
+        return sip_auth_problem(
+            self.sip_username_edit.text().strip(),
+            self.sip_password_edit.text(),
+            remember=self.remember_password_check.isChecked(),
+        )
 
     def _sip_auth_changed(self) -> None:
         if self._closed or not self._ready:
@@ -477,18 +429,11 @@ class DialDialog(QDialog):
         if problem:
             self._set_hint(self.sip_auth_hint, problem, error=True)
             return
-        username = self.sip_username_edit.text().strip()
-        remember = self.remember_password_check.isChecked()
-        if not username:
-            text = "No credentials: for endpoints that do not challenge the call."
-        elif self.sip_password_edit.text():
-            text = (
-                "The password is saved in the system keyring when you dial."
-                if remember
-                else "The password is used for this dial only."
-            )
-        else:
-            text = "The password saved in the system keyring for this username is used."
+        text = sip_auth_hint(
+            self.sip_username_edit.text().strip(),
+            self.sip_password_edit.text(),
+            remember=self.remember_password_check.isChecked(),
+        )
         self._set_hint(self.sip_auth_hint, text)
 
     def _update_mode(self) -> None:
@@ -514,7 +459,7 @@ class DialDialog(QDialog):
         self.country_combo.setVisible(not sip_mode)
         if isinstance(self._number_label, QLabel):
             self._number_label.setText("SIP a&ddress:" if sip_mode else "Phone &number:")
-        where = _html(self._room_name)
+        where = html_escape(self._room_name)
         self._intro.setText(
             f"Calls a SIP address and connects it to <b>{where}</b> as a participant."
             if sip_mode
@@ -573,10 +518,7 @@ class DialDialog(QDialog):
         return label
 
     def _set_hint(self, label: QLabel, text: str, *, error: bool = False) -> None:
-        label.setText(text)
-        label.setObjectName("fieldError" if error else "fieldHint")
-        label.style().unpolish(label)
-        label.style().polish(label)
+        set_hint(label, text, error=error)
 
     # -- pre-flight --------------------------------------------------------------------------
     def _run_preflight(self) -> None:
@@ -602,25 +544,11 @@ class DialDialog(QDialog):
             return  # stale: the inputs changed since this check started
         self._checks = list(results)
         self._checks_generation = generation
-        self.checks_list.clear()
-        for result in results:
-            icon = resources.icon("check-pass" if result.passed else "check-fail")
-            text = result.reason if result.reason else result.name
-            item = QListWidgetItem(icon, text, self.checks_list)
-            item.setToolTip(f"{result.name}: {'passed' if result.passed else 'failed'}")
-            item.setData(
-                Qt.ItemDataRole.AccessibleTextRole,
-                f"{'Passed' if result.passed else 'Failed'}: {result.reason or result.name}",
-            )
+        fill_checks(self.checks_list, results)
         self._update_dial_enabled()
 
     def _show_checks_pending(self) -> None:
-        if self.checks_list.count() == 0:
-            QListWidgetItem(resources.icon("check-pending"), "Checking…", self.checks_list)
-            return
-        for row in range(self.checks_list.count()):
-            item = self.checks_list.item(row)
-            item.setIcon(resources.icon("check-pending"))
+        show_checks_pending(self.checks_list)
 
     # -- dialing -----------------------------------------------------------------------------
     def can_dial(self) -> bool:
@@ -669,7 +597,3 @@ class DialDialog(QDialog):
         if self._preflight is not None:
             self._preflight.cancel()
         super().done(result)
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

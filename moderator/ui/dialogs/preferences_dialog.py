@@ -32,7 +32,7 @@ from moderator.core.settings import (
     SELECTED_ROOM_REFRESH,
     Settings,
 )
-from moderator.ui.dialogs.dial_dialog import region_choices
+from moderator.ui.dialogs.dial_parts import region_choices
 
 TWILIO_READS_PER_S = 80
 
