@@ -6,7 +6,7 @@ caller. The app as `main()` wires it, on the in-process sandbox whose clock the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,12 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from moderator.core.guest_state import GuestStatus
-from moderator.core.profiles import ProfileStore
 from moderator.core.roster import GuestKind, RosterRow
-from moderator.core.settings import SettingsStore
-from moderator.sandbox.clock import ManualClock
 from moderator.sandbox.world import World
-from moderator.ui import app
 from moderator.ui.dialogs.dial_in_dialog import DialInDialog
 from moderator.ui.main_window import MainWindow
 from moderator.ui.sandbox_runner import SandboxRunner
+from tests.e2e.app_harness import log_lines, open_app_window, start_runner, until
 from tests.ui.window_harness import WAIT_MS, answer_message_box, by_name, click, wait_for_dialog
 
 CALLER = "+14155552671"
@@ -43,25 +40,13 @@ PREVIOUS_URL = "https://example.com/ivr"
 
 @pytest.fixture
 def runner(isolated_config_dir: Path) -> Iterator[SandboxRunner]:
-    runner = SandboxRunner(demo=False, seed=11, clock=ManualClock())
-    runner.start()
-    runner.server.world.create_room("town-hall")
-    runner.server.world.join_app_participant("town-hall", "host")
+    runner = start_runner()
     yield runner
     runner.stop()
 
 
 def open_window(qtbot: QtBot, runner: SandboxRunner) -> MainWindow:
-    context = app.AppContext(
-        settings_store=SettingsStore(), profiles=ProfileStore(), sandbox=runner
-    )
-    context.settings.rooms_refresh_s = 1.0
-    context.settings.selected_room_refresh_s = 0.5
-    window = app.build_window(context)
-    qtbot.addWidget(window)
-    window.show()
-    app.open_initial_profile(window, app.SANDBOX_PROFILE)
-    qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 1, timeout=WAIT_MS)
+    window = open_app_window(qtbot, runner)
     assert window.session is not None
     window.session.dial_in.build_poll_s = 0.05
     return window
@@ -72,24 +57,6 @@ def window(qtbot: QtBot, runner: SandboxRunner) -> Iterator[MainWindow]:
     window = open_window(qtbot, runner)
     yield window
     window.close()
-
-
-def clock_of(runner: SandboxRunner) -> ManualClock:
-    clock = runner.server.clock
-    assert isinstance(clock, ManualClock)
-    return clock
-
-
-def until(qtbot: QtBot, runner: SandboxRunner, condition: Callable[[], bool], step: float) -> None:
-    """Wait for `condition`, moving the sandbox's clock on by `step` seconds at each look."""
-
-    def moved() -> bool:
-        if condition():
-            return True
-        clock_of(runner).advance(step)
-        return condition()
-
-    qtbot.waitUntil(moved, timeout=WAIT_MS)
 
 
 def voice(world: World, number_sid: str) -> Any:
@@ -136,11 +103,6 @@ def lobby_rows(window: MainWindow) -> list[list[str]]:
         [str(model.index(r, c).data()) for c in range(model.columnCount())]
         for r in range(model.rowCount())
     ]
-
-
-def log_lines(window: MainWindow) -> list[str]:
-    model = window.event_model
-    return [str(model.index(r, 2).data()) for r in range(model.rowCount())]
 
 
 def select_room(qtbot: QtBot, window: MainWindow) -> None:

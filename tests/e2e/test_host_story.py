@@ -13,39 +13,25 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QTableView, QTo
 from pytestqt.qtbot import QtBot
 
 from moderator.core.guest_state import GuestStatus
-from moderator.core.profiles import ProfileStore
 from moderator.core.roster import GuestKind, RosterRow
-from moderator.core.settings import SettingsStore
 from moderator.sandbox.clock import ManualClock
-from moderator.ui import app
 from moderator.ui.dialogs.dial_dialog import DialDialog
 from moderator.ui.main_window import MainWindow
 from moderator.ui.sandbox_runner import SandboxRunner
+from tests.e2e.app_harness import log_lines, open_app_window, start_runner
 from tests.ui.window_harness import WAIT_MS, by_name, click, wait_for_dialog
 
 
 @pytest.fixture
 def runner(isolated_config_dir: Path) -> Iterator[SandboxRunner]:
-    runner = SandboxRunner(demo=False, seed=11, clock=ManualClock())
-    runner.start()
-    runner.server.world.create_room("town-hall")
-    runner.server.world.join_app_participant("town-hall", "host")
+    runner = start_runner()
     yield runner
     runner.stop()
 
 
 @pytest.fixture
 def window(qtbot: QtBot, runner: SandboxRunner) -> Iterator[MainWindow]:
-    context = app.AppContext(
-        settings_store=SettingsStore(), profiles=ProfileStore(), sandbox=runner
-    )
-    context.settings.rooms_refresh_s = 1.0
-    context.settings.selected_room_refresh_s = 0.5
-    window = app.build_window(context)
-    qtbot.addWidget(window)
-    window.show()
-    app.open_initial_profile(window, app.SANDBOX_PROFILE)
-    qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 1, timeout=WAIT_MS)
+    window = open_app_window(qtbot, runner)
     yield window
     window.close()
 
@@ -80,11 +66,6 @@ def dial_refused(qtbot: QtBot, window: MainWindow, number: str) -> str:
     with qtbot.waitSignal(dialog.dialed) as dialed:
         click(qtbot, dial_button)
     return str(dialed.args[0])
-
-
-def log_lines(window: MainWindow) -> list[str]:
-    model = window.event_model
-    return [str(model.index(r, 2).data()) for r in range(model.rowCount())]
 
 
 def test_busy_cancel_redial_join(qtbot: QtBot, window: MainWindow, runner: SandboxRunner) -> None:

@@ -6,7 +6,7 @@ from the sandbox's side (`world.subscribe_rules_of`), and its request log proves
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,15 +16,13 @@ from pytestqt.qtbot import QtBot
 
 from moderator.core.guest_state import GuestStatus
 from moderator.core.mute_rules import Member, SubscribeRule, hears
-from moderator.core.profiles import ProfileStore
-from moderator.core.settings import SettingsStore
 from moderator.sandbox.clock import ManualClock
 from moderator.sandbox.request_log import RequestRecord
-from moderator.ui import app
 from moderator.ui.dialogs.dial_dialog import DialDialog
 from moderator.ui.main_window import MainWindow
 from moderator.ui.models.roster_model import RosterColumn
 from moderator.ui.sandbox_runner import SandboxRunner
+from tests.e2e.app_harness import open_app_window, until
 from tests.ui.window_harness import WAIT_MS, answer_message_box, by_name, click, wait_for_dialog
 
 ROOM = "town-hall"
@@ -44,16 +42,7 @@ def runner(isolated_config_dir: Path) -> Iterator[SandboxRunner]:
 
 
 def open_window(qtbot: QtBot, runner: SandboxRunner) -> MainWindow:
-    context = app.AppContext(
-        settings_store=SettingsStore(), profiles=ProfileStore(), sandbox=runner
-    )
-    context.settings.rooms_refresh_s = 1.0
-    context.settings.selected_room_refresh_s = 0.5
-    window = app.build_window(context)
-    qtbot.addWidget(window)
-    window.show()
-    app.open_initial_profile(window, app.SANDBOX_PROFILE)
-    qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 1, timeout=WAIT_MS)
+    window = open_app_window(qtbot, runner)
     qtbot.waitUntil(lambda: window.rooms_pane.selected_sid() is not None, timeout=WAIT_MS)
     session = window.session
     assert session is not None
@@ -61,24 +50,6 @@ def open_window(qtbot: QtBot, runner: SandboxRunner) -> MainWindow:
     assert room_sid is not None
     qtbot.waitUntil(lambda: session.mutes.synced(room_sid), timeout=WAIT_MS)
     return window
-
-
-def clock_of(runner: SandboxRunner) -> ManualClock:
-    clock = runner.server.clock
-    assert isinstance(clock, ManualClock)
-    return clock
-
-
-def until(qtbot: QtBot, runner: SandboxRunner, condition: Callable[[], bool], step: float) -> None:
-    """Wait for `condition`, moving the sandbox's clock on by `step` seconds at each look."""
-
-    def moved() -> bool:
-        if condition():
-            return True
-        clock_of(runner).advance(step)
-        return condition()
-
-    qtbot.waitUntil(moved, timeout=WAIT_MS)
 
 
 def people(runner: SandboxRunner) -> dict[str, str]:

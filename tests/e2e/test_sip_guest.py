@@ -16,15 +16,13 @@ from pytestqt.qtbot import QtBot
 
 from moderator.core.guest_state import GuestStatus
 from moderator.core.paths import config_dir, data_dir
-from moderator.core.profiles import ProfileStore
 from moderator.core.roster import GuestKind, RosterRow
-from moderator.core.settings import SettingsStore
 from moderator.sandbox.clock import ManualClock
-from moderator.ui import app
 from moderator.ui.dialogs.dial_dialog import DialDialog
 from moderator.ui.main_window import MainWindow
 from moderator.ui.models.roster_model import RosterColumn
 from moderator.ui.sandbox_runner import SandboxRunner
+from tests.e2e.app_harness import log_lines, open_app_window, start_runner
 from tests.ui.window_harness import (
     WAIT_MS,
     answer_message_box,
@@ -40,26 +38,14 @@ PASSWORD = "hunter2-digest"
 
 @pytest.fixture
 def runner(isolated_config_dir: Path) -> Iterator[SandboxRunner]:
-    runner = SandboxRunner(demo=False, seed=11, clock=ManualClock())
-    runner.start()
-    runner.server.world.create_room("town-hall")
-    runner.server.world.join_app_participant("town-hall", "host")
+    runner = start_runner()
     yield runner
     runner.stop()
 
 
 @pytest.fixture
 def window(qtbot: QtBot, runner: SandboxRunner) -> Iterator[MainWindow]:
-    context = app.AppContext(
-        settings_store=SettingsStore(), profiles=ProfileStore(), sandbox=runner
-    )
-    context.settings.rooms_refresh_s = 1.0
-    context.settings.selected_room_refresh_s = 0.5
-    window = app.build_window(context)
-    qtbot.addWidget(window)
-    window.show()
-    app.open_initial_profile(window, app.SANDBOX_PROFILE)
-    qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 1, timeout=WAIT_MS)
+    window = open_app_window(qtbot, runner)
     yield window
     window.close()
 
@@ -73,11 +59,6 @@ def guest(window: MainWindow, key: str) -> RosterRow:
 def name_cell(window: MainWindow, key: str) -> str:
     model = window.roster_model
     return str(model.index(model.row_of(key), RosterColumn.NAME).data())
-
-
-def log_lines(window: MainWindow) -> list[str]:
-    model = window.event_model
-    return [str(model.index(r, 2).data()) for r in range(model.rowCount())]
 
 
 def test_a_sip_guest_is_dialed_shown_masked_revealed_removed_and_redialed(
