@@ -170,3 +170,8 @@ def _caller_id(instance: Any, source: CallerIdSource) -> CallerId | None:
         friendly_name=_optional_text(instance.friendly_name) or number,
         source=source,
     )
+
+
+# Shared with the gateway's sibling modules (Sync), which convert records of their own.
+text = _text
+optional_time = _time

@@ -22,6 +22,7 @@ from moderator.core.roster import RosterRow, build_roster
 
 if TYPE_CHECKING:  # the book is passed in; importing it would pull in SQLite at start-up
     from moderator.core.guests import GuestBook
+    from moderator.core.shared_guests import SharedGuestBook
 
 __all__ = ["MAX_PHONE_PARTICIPANTS", "LiveState", "RoomRow"]
 
@@ -75,6 +76,8 @@ class LiveState:
         self._participants: dict[str, list[Participant]] = {}
         self._counted_at: dict[str, datetime] = {}
         self._tracks: dict[str, CachedTracks] = {}
+        #: Co-hosts' guests (issue 12), when co-hosting is on: shown in rosters and counts.
+        self.shared: SharedGuestBook | None = None
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -131,6 +134,12 @@ class LiveState:
         for guest in self._book.all_guests():
             if guest.status is GuestStatus.CONNECTED:
                 phone[guest.room_sid] = phone.get(guest.room_sid, 0) + 1
+        mine = {(guest.room_sid, guest.identity) for guest in self._book.all_guests()}
+        for shared in self.shared.others() if self.shared is not None else ():
+            if (shared.room_sid, shared.identity) in mine:
+                continue
+            if shared.identity in self._connected_identities(shared.room_sid):
+                phone[shared.room_sid] = phone.get(shared.room_sid, 0) + 1
         rows = []
         for sid, room in self._rooms.items():
             participants = self._participants.get(sid)
@@ -144,10 +153,13 @@ class LiveState:
             )
         return rows
 
+    def _connected_identities(self, room_sid: str) -> set[str]:
+        return {p.identity for p in self._participants.get(room_sid, ())}
+
     def roster(self, room_sid: str) -> list[RosterRow]:
         """The roster of a room from what is known now (participants, cached tracks, guests)."""
         participants = [self._with_tracks(p) for p in self._participants.get(room_sid, ())]
-        return build_roster(room_sid, participants, self._book, self._clock())
+        return build_roster(room_sid, participants, self._book, self._clock(), self.shared)
 
     def _with_tracks(self, participant: Participant) -> Participant:
         cached = self._tracks.get(participant.sid)

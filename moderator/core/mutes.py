@@ -98,6 +98,8 @@ class MuteView:
     since: datetime | None = None
     #: "muting" or "unmuting" while the host's batch for this person runs, else "".
     changing: str = ""
+    #: Who muted them when it was not this app, as a co-host's shared note says ("" unknown).
+    by_name: str = ""
 
     @property
     def text(self) -> str:
@@ -115,7 +117,7 @@ class MuteView:
             return "Being unmuted"
         if not self.muted:
             return "Not muted"
-        by = "you" if self.by_you else "another app"
+        by = "you" if self.by_you else (self.by_name or "another app")
         since = f" since {at(self.since)}" if self.since is not None else ""
         return f"Muted for everyone by {by}{since}; still hears everyone"
 

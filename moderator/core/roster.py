@@ -8,7 +8,7 @@ book's statuses and this merge agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from moderator.core.models import Participant, PublishedTrack
 
 if TYPE_CHECKING:  # the book is passed in; importing it would pull in SQLite at start-up
     from moderator.core.guests import GuestBook
+    from moderator.core.shared_guests import SharedGuest, SharedGuestBook
 
 
 class GuestKind(StrEnum):
@@ -51,6 +52,10 @@ class RosterRow:
     status_since: datetime | None = None
     #: A caller admitted from a dial-in lobby (a phone guest the app did not dial).
     called_in: bool = False
+    #: A co-host's phone guest (from the shared book): that host's display name, else "".
+    shared_by: str = ""
+    #: Who muted this guest for everyone, as the shared book says ("" when not shared).
+    muted_by: str = ""
 
 
 def _has(tracks: Sequence[PublishedTrack], kind: str) -> bool:
@@ -128,19 +133,68 @@ def _app_row(participant: Participant) -> RosterRow:
     )
 
 
+def _shared_row(shared: SharedGuest, participant: Participant | None, now: datetime) -> RosterRow:
+    """A co-host's phone guest: shown as a phone guest, credited to the host who dialed it.
+
+    Being in the room is what this app sees itself (the participants poll); how the call went
+    before and after is what the co-host's app wrote."""
+    guest = shared.as_phone_guest()
+    if participant is not None and not guest.status.is_final:
+        guest = replace(
+            guest,
+            status=GuestStatus.CONNECTED,
+            connected_at=guest.connected_at or participant.start_time,
+            participant_sid=participant.sid,
+        )
+    row = _phone_row(guest, participant, now)
+    return replace(
+        row,
+        key=guest.dial_id,
+        dial_id=None,
+        status_text=f"{row.status_text} · {shared.dialed_by_text}",
+        can_redial=False,
+        shared_by=shared.by,
+        muted_by=shared.muted_by,
+    )
+
+
+def _with_notes(row: RosterRow, room_sid: str, shared: SharedGuestBook | None) -> RosterRow:
+    """This app's own guest with what co-hosts noted about it (a mute, a removal)."""
+    note = shared.guest(row.identity) if shared is not None else None
+    if note is None or note.room_sid != room_sid:
+        return row
+    text = row.status_text
+    if note.removed_by and row.status is not None and row.status.is_final:
+        text = f"{text} · removed by {note.removed_by}"
+    return replace(row, status_text=text, muted_by=note.muted_by)
+
+
 def build_roster(
-    room_sid: str, participants: Sequence[Participant], book: GuestBook, now: datetime
+    room_sid: str,
+    participants: Sequence[Participant],
+    book: GuestBook,
+    now: datetime,
+    shared: SharedGuestBook | None = None,
 ) -> list[RosterRow]:
     """Phone guests first (first-dial order, finished ones too, so they can be redialed),
-    then app participants by join time. Never two rows for one guest or one participant."""
+    then co-hosts' phone guests (from `shared`), then app participants by join time. Never two
+    rows for one guest or one participant."""
     connected = [p for p in participants if p.connected]
     shown = visible_guests(book, room_sid)
+    local_identities = {guest.identity for guest in book.guests_in_room(room_sid)}
+    cohosts = {
+        guest.identity: guest
+        for guest in (shared.others_in_room(room_sid, local_identities) if shared else ())
+    }
+    cohost_participant: dict[str, Participant] = {}
     shown_ids = {guest.dial_id for guest in shown}
     participant_of: dict[str, Participant] = {}
     app: list[Participant] = []
     for participant in connected:
         owner = book.owner_of(room_sid, participant)
-        if owner is None:
+        if owner is None and participant.identity in cohosts:
+            cohost_participant.setdefault(participant.identity, participant)
+        elif owner is None:
             app.append(participant)
         elif (
             not owner.status.is_final
@@ -149,7 +203,14 @@ def build_roster(
         ):
             participant_of[owner.dial_id] = participant
         # else: a late poll still lists the participant of a guest who has left.
-    rows = [_phone_row(guest, participant_of.get(guest.dial_id), now) for guest in shown]
+    rows = [
+        _with_notes(_phone_row(guest, participant_of.get(guest.dial_id), now), room_sid, shared)
+        for guest in shown
+    ]
+    rows.extend(
+        _shared_row(guest, cohost_participant.get(identity), now)
+        for identity, guest in cohosts.items()
+    )
     app.sort(key=lambda p: (p.start_time is None, p.start_time or now, p.identity, p.sid))
     rows.extend(_app_row(participant) for participant in app)
     return rows

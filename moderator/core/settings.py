@@ -9,6 +9,7 @@ they belong to the OS keyring (see `moderator.core.profiles`).
 from __future__ import annotations
 
 import contextlib
+import getpass
 import locale
 import logging
 import math
@@ -73,6 +74,29 @@ def default_country() -> str:
     return FALLBACK_COUNTRY
 
 
+HOST_NAME_MAX = 64
+"""Longest display name shown to co-hosts (it travels in every shared item)."""
+
+
+def clean_host_name(value: object) -> str:
+    """A display name as typed: trimmed, one line, at most `HOST_NAME_MAX` characters; ""
+    when nothing usable is left."""
+    if not isinstance(value, str):
+        return ""
+    printable = "".join(ch if ch.isprintable() else " " for ch in value)
+    return " ".join(printable.split())[:HOST_NAME_MAX].strip()
+
+
+def default_host_name() -> str:
+    """The login name, capitalised ("ana" → "Ana"), until the host sets one."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers) and no LOGNAME/USER
+        login = ""
+    name = clean_host_name(login)
+    return name[:1].upper() + name[1:] if name else "Host"
+
+
 def _region_of_locale(name: str) -> str | None:
     # "en_GB.UTF-8@euro" -> "GB"; "C" and "POSIX" carry no region.
     base = name.split(".", 1)[0].split("@", 1)[0]
@@ -116,6 +140,10 @@ class Settings:
     """A room empty for this long raises an alert."""
     call_limit: int = CALL_LIMIT[0]
     """The account's concurrent-call limit as the host knows it; 0 when not set."""
+    cohosting: bool = True
+    """Share phone guests and presence with co-hosts on the same account (Twilio Sync)."""
+    host_name: str = field(default_factory=default_host_name)
+    """How co-hosts see this host: "dialed by Ana", "Also moderating: Ana"."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (enums as their string values), in the current format."""
@@ -144,9 +172,13 @@ class Settings:
         country = data.get("default_country")
         if isinstance(country, str) and country.upper() in phonenumbers.SUPPORTED_REGIONS:
             settings.default_country = country.upper()
-        notifications = data.get("notifications_enabled")
-        if isinstance(notifications, bool):
-            settings.notifications_enabled = notifications
+        for name in ("notifications_enabled", "cohosting"):
+            flag = data.get(name)
+            if isinstance(flag, bool):
+                setattr(settings, name, flag)
+        host_name = clean_host_name(data.get("host_name"))
+        if host_name:
+            settings.host_name = host_name
         for name in ("last_profile", "last_room", "window_geometry", "window_state"):
             value = data.get(name)
             if isinstance(value, str):

@@ -153,6 +153,7 @@ class AppContext(QObject):
                 # shared by two windows: neither should adopt the other's calls.)
                 journal=Journal.in_memory(),
                 settings=self.settings,
+                cohost_name=self._cohost_name(),
                 parent=parent,
             )
         return Session(
@@ -161,8 +162,13 @@ class AppContext(QObject):
             dial_in_store=_open_dial_in_store(credentials),
             count_history=_open_count_history(credentials),
             settings=self.settings,
+            cohost_name=self._cohost_name(),
             parent=parent,
         )
+
+    def _cohost_name(self) -> str | None:
+        """The host's display name when co-host sharing is on (Preferences), else None."""
+        return self.settings.host_name if self.settings.cohosting else None
 
     def initial_profile(self, args: argparse.Namespace) -> str:
         """--sandbox(-config) or --smoke-test (never on a real account), else --profile, else

@@ -35,6 +35,7 @@ from moderator.core.roster import RosterRow
 from moderator.core.settings import EventLogScope, Settings, SettingsStore
 from moderator.ui import help_boxes, resources
 from moderator.ui.actions import Actions
+from moderator.ui.cohost_status import CoHostStatus
 from moderator.ui.command_palette import PaletteController
 from moderator.ui.connection_indicator import ConnectionIndicator
 from moderator.ui.error_line import ErrorLine
@@ -146,6 +147,8 @@ class MainWindow(QMainWindow):
         self.totals_label = QLabel(self)
         self.totals_label.setAccessibleName("Account totals")
         self.statusBar().addPermanentWidget(self.totals_label)
+        self.cohost_status = CoHostStatus(self)
+        self.statusBar().addPermanentWidget(self.cohost_status)
 
         self.lobby = LobbyController(
             self,
@@ -272,6 +275,7 @@ class MainWindow(QMainWindow):
         self.lobby.attach(session)
         self.recording.attach(session)
         self.mutes.attach(session)
+        self.cohost_status.attach(session)
         session.start()
         self._update_actions()
 
@@ -314,6 +318,7 @@ class MainWindow(QMainWindow):
         self.clear_error()
         self.connection_indicator.set_state(ConnectionState(ConnectionKind.CONNECTING))
         self.totals_label.setText("")
+        self.cohost_status.detach()
         self._update_actions()
 
     # -- session signals -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -27,10 +28,12 @@ from moderator.core.settings import (
     ALERT_FULL_PERCENT,
     ALERT_PHONES,
     CALL_LIMIT,
+    HOST_NAME_MAX,
     OTHER_ROOMS_REFRESH,
     ROOMS_REFRESH,
     SELECTED_ROOM_REFRESH,
     Settings,
+    clean_host_name,
 )
 from moderator.ui.dialogs.dial_parts import region_choices
 
@@ -135,6 +138,23 @@ class PreferencesDialog(QDialog):
         alerts_form.addRow("Room &empty for:", self.empty_spin)
         alerts_form.addRow("Concurrent call &limit:", self.call_limit_spin)
 
+        self.cohosting_check = QCheckBox("&Share phone guests with co-hosts on this account", self)
+        self.cohosting_check.setAccessibleName("Co-host sharing")
+        self.cohosting_check.setToolTip(
+            "Through Twilio Sync on the same account: label, masked number, who dialed, status "
+            "and mute. Full numbers never leave this machine."
+        )
+        self.host_name_edit = QLineEdit(self)
+        self.host_name_edit.setAccessibleName("Your name for co-hosts")
+        self.host_name_edit.setMaxLength(HOST_NAME_MAX)
+        self.host_name_edit.setPlaceholderText("e.g. Ana")
+        self.host_name_edit.setToolTip('Co-hosts see "dialed by …" and "Also moderating: …"')
+        cohost_box = QGroupBox("Co-hosts", self)
+        cohost_form = QFormLayout(cohost_box)
+        cohost_form.addRow(self.cohosting_check)
+        cohost_form.addRow("Your &name:", self.host_name_edit)
+        self.cohosting_check.toggled.connect(self.host_name_edit.setEnabled)
+
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -151,6 +171,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(refresh_box)
         layout.addWidget(general_box)
         layout.addWidget(alerts_box)
+        layout.addWidget(cohost_box)
         layout.addWidget(self.buttons)
 
         self.rooms_spin.setValue(settings.rooms_refresh_s)
@@ -162,6 +183,9 @@ class PreferencesDialog(QDialog):
         self.phones_spin.setValue(settings.alert_phones)
         self.empty_spin.setValue(settings.alert_empty_minutes)
         self.call_limit_spin.setValue(settings.call_limit)
+        self.cohosting_check.setChecked(settings.cohosting)
+        self.host_name_edit.setText(settings.host_name)
+        self.host_name_edit.setEnabled(settings.cohosting)
 
     def set_country(self, region: str) -> None:
         """Pick `region` in the country list (an unknown code leaves the choice as it is)."""
@@ -189,3 +213,5 @@ class PreferencesDialog(QDialog):
         settings.alert_phones = self.phones_spin.value()
         settings.alert_empty_minutes = self.empty_spin.value()
         settings.call_limit = self.call_limit_spin.value()
+        settings.cohosting = self.cohosting_check.isChecked()
+        settings.host_name = clean_host_name(self.host_name_edit.text()) or settings.host_name

@@ -7,6 +7,7 @@ a second with a single dataChanged for that column, so nothing else repaints.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from enum import IntEnum
 
@@ -100,7 +101,10 @@ class RosterModel(KeyedTableModel[RosterRow]):
 
     def mute_view(self, row: RosterRow) -> MuteView | None:
         """The row's mute state, if it is muted or being muted or unmuted."""
-        return self._mutes.get(row.identity) if row.participant_sid is not None else None
+        view = self._mutes.get(row.identity) if row.participant_sid is not None else None
+        if view is not None and view.muted and not view.by_you and row.muted_by:
+            return replace(view, by_name=row.muted_by)  # a co-host's mute, by name
+        return view
 
     def is_revealed(self, key: str) -> bool:
         return key in self._revealed

@@ -28,6 +28,7 @@ from moderator.core.poller import ROOMS_KEY, call_key, participants_key
 from moderator.core.preflight import CheckResult, gather_preflight_inputs, run_preflight
 from moderator.core.room_options import RoomOptions
 from moderator.core.roster import RosterRow
+from moderator.core.shared_writes import Claim
 from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
 from moderator.ui.session.publisher import ChangePublisher
@@ -72,6 +73,14 @@ class HostActions(QObject):
         self._caller_id_retry = QTimer(self)
         self._caller_id_retry.setSingleShot(True)
         self._caller_id_retry.timeout.connect(self._retry_caller_ids)
+        #: Co-hosting's hooks (issue 12): a dial's claim to run before its create-call (None
+        #: when sharing is off), the shared book's pre-flight check, and co-hosts' phone
+        #: guests' identities in a room (they count toward the phone limit).
+        self.claimer: Callable[[str], Callable[[], Claim] | None] = lambda _dial_id: None
+        self.cohost_check: Callable[[DialRequest, str], CheckResult | None] = (
+            lambda _request, _region: None
+        )
+        self.cohost_identities: Callable[[str], set[str]] = lambda _room_sid: set()
 
     def shutdown(self, wait_ms: int) -> None:
         self._caller_id_retry.stop()
@@ -93,12 +102,30 @@ class HostActions(QObject):
     def _send(self, call: CreateCall) -> bool:
         """Send a create-call once; its outcome (even unknown) goes back to the dialer."""
         gateway, dial_id = self._gateway, call.dial_id
+        claim = self.claimer(dial_id)
 
         def failed(error: TwilioError) -> None:
             self._polls.note_action_failure(error)
             self._apply(self._dialer.create_failed(dial_id, error))
 
-        def work() -> Call:
+        def sent(outcome: Call | Claim) -> None:
+            if isinstance(outcome, Claim):  # a co-host is calling this person: nothing placed
+                room = f" into {outcome.room}" if outcome.room else ""
+                who = outcome.masked or "this number"
+                why = f"{outcome.by} is already calling {who}{room}"
+                self._apply(self._dialer.not_sent(dial_id, why))
+                return
+            self._apply(self._dialer.created(dial_id, outcome))
+
+        def work() -> Call | Claim:
+            if claim is not None:
+                try:
+                    outcome = claim()
+                except TwilioError as error:  # Sync trouble: dial alone, as without co-hosts
+                    log.info("Dialing without a co-host claim: %s", error)
+                else:
+                    if not outcome.ours:
+                        return outcome
             if call.sip_auth is None:
                 return gateway.create_call(call.to, call.from_, call.twiml, call.timeout_s)
             # The keyring may block on an unlock prompt: read (or save) it here, on the pool.
@@ -116,12 +143,7 @@ class HostActions(QObject):
                 sip_auth_password=password,
             )
 
-        return self.runner.run(
-            f"dial:{dial_id}",
-            work,
-            lambda created: self._apply(self._dialer.created(dial_id, created)),
-            failed,
-        )
+        return self.runner.run(f"dial:{dial_id}", work, sent, failed)
 
     def remove(self, row: RosterRow) -> None:
         """Disconnect an app participant; cancel a ringing phone guest; disconnect a phone guest
@@ -258,7 +280,9 @@ class HostActions(QObject):
             self._preflight.deleteLater()
         room_key = request.room_sid or request.room_name
         phone_identities = self._book.phone_identities(request.room_sid)
+        phone_identities |= self.cohost_identities(request.room_sid)
         pending = self._dialer.pending_in_room(request.room_sid)
+        cohost = self.cohost_check(request, default_region)
         gateway = self._gateway
 
         def work() -> list[CheckResult]:
@@ -273,7 +297,8 @@ class HostActions(QObject):
                 caller_ids=caller_ids,
                 default_region=default_region,
             )
-            return run_preflight(inputs)
+            checks = run_preflight(inputs)
+            return [*checks, cohost] if cohost is not None else checks
 
         run = PreflightRun(self.runner, work, self._polls.note_action_failure, self)
         self._preflight = run

@@ -38,9 +38,11 @@ from moderator.core.poller import ROOMS_KEY, PollPlanner, PollSettings, call_key
 from moderator.core.retry import NO_RETRY
 from moderator.core.room_options import RoomOptions
 from moderator.core.room_watch import RoomWatch
-from moderator.core.roster import RosterRow
+from moderator.core.roster import GuestKind, RosterRow
 from moderator.core.settings import Settings
+from moderator.core.shared_writes import Claim
 from moderator.core.write_budget import WriteBudget
+from moderator.ui.session.cohosts import CoHostDesk
 from moderator.ui.session.dial_in import DialInDesk
 from moderator.ui.session.host_actions import HostActions
 from moderator.ui.session.mutes import MuteDesk
@@ -76,6 +78,7 @@ class Session(QObject):
     connectionChanged = Signal(object)  # ConnectionState
     errorRaised = Signal(object)  # Report: the error, what the app was doing, its topic
     callerIdsChanged = Signal(list)  # list[CallerId]
+    cohostStatusChanged = Signal(str)  # the co-host line ("" when co-hosting is off)
 
     def __init__(
         self,
@@ -90,6 +93,7 @@ class Session(QObject):
         max_threads: int = 4,
         dial_in_store: DialInStore | None = None,
         count_history: CountHistory | None = None,
+        cohost_name: str | None = None,
         parent: QObject | None = None,
     ) -> None:
         """`credentials` (or a ready twilio Client) for one account; `base_url` for the sandbox.
@@ -169,6 +173,10 @@ class Session(QObject):
         self._polls.rules_read = self._mutes.rules_read
         self._caller_ids: list[CallerId] | None = None  # None until loaded
         self._state = "new"  # "new" → "running" → "stopped"
+        self._cohosts: CoHostDesk | None = None
+        self._monotonic = monotonic
+        if cohost_name is not None:
+            self._set_cohosting(cohost_name)
         for source, target in (
             (self._publisher.roomsChanged, self.roomsChanged),
             (self._publisher.rosterChanged, self.rosterChanged),
@@ -194,6 +202,8 @@ class Session(QObject):
         self._state = "running"
         self._apply(self._dialer.recover())
         self._polls.start()
+        if self._cohosts is not None:
+            self._cohosts.start()
         if not self._polls.runner.in_flight(ROOMS_KEY):
             self._after_first_rooms()
 
@@ -209,6 +219,8 @@ class Session(QObject):
         self._watch.flush()
         self._recordings.shutdown(wait_ms)
         self._mutes.shutdown(wait_ms)
+        if self._cohosts is not None:
+            self._cohosts.shutdown(wait_ms)
         if self._journal is not None:
             self._journal.close()
         close = getattr(self._client.http_client, "close", None)
@@ -222,6 +234,8 @@ class Session(QObject):
         self._dial_in.runner.shutdown(wait_ms)
         self._recordings.runner.shutdown(wait_ms)
         self._mutes.runner.shutdown(wait_ms)
+        if self._cohosts is not None:
+            self._cohosts.halt(wait_ms)
 
     def requests_in_flight(self) -> int:
         """Background requests (polls and actions) started and not yet answered."""
@@ -231,6 +245,7 @@ class Session(QObject):
             + self._dial_in.runner.in_flight_count()
             + self._recordings.runner.in_flight_count()
             + self._mutes.runner.in_flight_count()
+            + (self._cohosts.runner.in_flight_count() if self._cohosts is not None else 0)
         )
 
     @property
@@ -277,6 +292,67 @@ class Session(QObject):
     def mutes(self) -> MuteDesk:
         """Mute for everyone: the rooms' mute state, the commands, the rules write queue."""
         return self._mutes
+
+    @property
+    def cohosts(self) -> CoHostDesk | None:
+        """Co-hosting through Twilio Sync, when on (None: this app moderates alone)."""
+        return self._cohosts
+
+    @property
+    def cohost_status(self) -> str:
+        return self._cohosts.status if self._cohosts is not None else ""
+
+    def _set_cohosting(self, name: str | None) -> None:
+        """Turn co-hosting on under `name` (or rename this host), or off with None."""
+        desk = self._cohosts
+        if name is not None and desk is not None:
+            desk.rename(name)
+            return
+        if name is None:
+            if desk is None:
+                return
+            self._cohosts = None
+            desk.shutdown(0)
+            desk.deleteLater()
+            self._live.shared = None
+            self._actions.claimer = lambda _dial_id: None
+            self._actions.cohost_check = lambda _request, _region: None
+            self._actions.cohost_identities = lambda _room_sid: set()
+            self._mutes.mutesChanged.disconnect(self._mutes_changed)
+            self._apply(Changes(rooms=True, rosters=set(self._live.rooms)))
+            self.cohostStatusChanged.emit("")
+            return
+        desk = CoHostDesk(
+            self._gateway, self._book, self._live, name, apply=self._apply,
+            clock=self._clock, monotonic=self._monotonic, parent=self,
+        )  # fmt: skip
+        self._cohosts = desk
+        desk.statusChanged.connect(self.cohostStatusChanged)
+        self._actions.claimer = self._claimer
+        self._actions.cohost_check = desk.preflight_check
+        self._actions.cohost_identities = desk.identities_in_room
+        self._mutes.mutesChanged.connect(self._mutes_changed)
+        if self._state == "running":
+            desk.start()
+
+    def _claimer(self, dial_id: str) -> Callable[[], Claim] | None:
+        guest = self._book.get(dial_id)
+        if guest is None or guest.number is None or self._cohosts is None:
+            return None
+        return self._cohosts.claimer(
+            guest.room_sid, guest.room_name, guest.number, guest.identity, guest.masked_number
+        )
+
+    @Slot(str)
+    def _mutes_changed(self, room_sid: str) -> None:
+        """Tell co-hosts which phone guests this app muted or unmuted for everyone."""
+        if self._cohosts is None:
+            return
+        views = self._mutes.views(room_sid)
+        for row in self._live.roster(room_sid):
+            if row.kind is GuestKind.PHONE:
+                view = views.get(row.identity)
+                self._cohosts.mute_seen(row.identity, view is not None and view.muted, view)
 
     @property
     def write_budget(self) -> WriteBudget[Any]:
@@ -328,6 +404,7 @@ class Session(QObject):
         """
         self._polls.settings = PollSettings.from_settings(settings, base=self._polls.settings)
         self._watch.capacity.thresholds = thresholds_of(settings)
+        self._set_cohosting(settings.host_name if settings.cohosting else None)
 
     # -- selection and refresh ----------------------------------------------------------------
 
@@ -404,7 +481,12 @@ class Session(QObject):
 
     def remove(self, row: RosterRow) -> None:
         """Remove from the room: disconnect an app participant; cancel a ringing phone guest;
-        disconnect a phone guest in the room and end its call."""
+        disconnect a phone guest in the room and end its call (a co-host's too)."""
+        if self._cohosts is not None and self._cohosts.is_shared_row(row):
+            room_sid = self._dialer.room_of_row(row, self._publisher.selected)
+            if room_sid is not None:
+                self._cohosts.remove(row, room_sid)
+            return
         self._actions.remove(row)
 
     def create_room(
