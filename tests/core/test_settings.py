@@ -173,3 +173,17 @@ def test_alert_thresholds_and_call_limit_round_trip_and_are_clamped() -> None:
     assert settings.call_limit == 0  # a boolean is not a number of calls
     settings.call_limit = 5
     assert S.from_json(settings.to_json()).call_limit == 5
+
+
+def test_host_name_is_cleaned_and_defaults_to_the_login(
+    isolated_config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderator.core import settings as settings_module
+
+    monkeypatch.setattr(settings_module.getpass, "getuser", lambda: "ana")
+    assert Settings().host_name == "Ana"
+    assert Settings.from_json({"host_name": "  Bob\n\tSmith  "}).host_name == "Bob Smith"
+    assert Settings.from_json({"host_name": "x" * 200}).host_name == "x" * 64
+    assert Settings.from_json({"host_name": 5}).host_name == "Ana"
+    assert Settings.from_json({"cohosting": False}).cohosting is False
+    assert Settings.from_json({"cohosting": "no"}).cohosting is True

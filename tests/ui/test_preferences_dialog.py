@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
 )
@@ -164,3 +165,30 @@ def test_ranges_are_the_settings_clamps_and_the_note_names_twilios_limit(
         region for _text, region in region_choices()
     ]
     dialog.reject()
+
+
+def test_cohost_name_and_sharing_apply_live(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    dialog = open_preferences(qtbot, window)
+    sharing = by_name(dialog, QCheckBox, "Co-host sharing")
+    name = by_name(dialog, QLineEdit, "Your name for co-hosts")
+    assert sharing.isChecked() and name.isEnabled()
+    name.selectAll()
+    qtbot.keyClicks(name, "  Ana   B.  ")
+    click(qtbot, button(dialog, QDialogButtonBox.StandardButton.Ok))
+    saved = json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))
+    assert saved["host_name"] == "Ana B." and saved["cohosting"] is True
+    desk = session_of(window).cohosts
+    assert desk is not None and desk.name == "Ana B."
+    assert window.cohost_status.isVisible() and window.cohost_status.plain_text
+
+    dialog = open_preferences(qtbot, window)
+    sharing = by_name(dialog, QCheckBox, "Co-host sharing")
+    click(qtbot, sharing)
+    assert not by_name(dialog, QLineEdit, "Your name for co-hosts").isEnabled()
+    click(qtbot, button(dialog, QDialogButtonBox.StandardButton.Ok))
+    assert session_of(window).cohosts is None
+    qtbot.waitUntil(lambda: not window.cohost_status.isVisible(), timeout=WAIT_MS)
+    saved = json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))
+    assert saved["cohosting"] is False and saved["host_name"] == "Ana B."

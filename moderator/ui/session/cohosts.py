@@ -277,6 +277,17 @@ class CoHostDesk(QObject):
         sync = self._sync
         return lambda: claim(sync, maps, tag, data)
 
+    def admit_claimer(
+        self, call_sid: str, room_sid: str, room_name: str, identity: str
+    ) -> Callable[[], Claim] | None:
+        """Like `claimer`, for admitting a caller from the lobby: keyed by the call, so two
+        hosts clicking Admit on the same caller redirect the call once."""
+        return self.claimer("admit", room_name, call_sid, identity, "")
+
+    def cohost_call(self, call_sid: str) -> bool:
+        """Whether a co-host has this call as a guest (a caller they admitted)."""
+        return any(guest.call_sid == call_sid for guest in self.hosting.book.others())
+
     def already_calling(self, room_sid: str, number: str) -> SharedGuest | None:
         """A co-host's dial of this number into this room still under way (pre-flight)."""
         tag = self.hosting.tag(room_sid, number)

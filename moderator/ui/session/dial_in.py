@@ -38,6 +38,7 @@ from moderator.core.lobby import Lobby, WaitingCaller, wait_clock
 from moderator.core.models import Call, IncomingNumber, Room
 from moderator.core.phone import format_international
 from moderator.core.poller import call_key, participants_key
+from moderator.core.shared_writes import Claim
 from moderator.core.twiml import TwimlError, decline_twiml, room_twiml
 from moderator.ui.tasks import TaskRunner
 
@@ -82,6 +83,12 @@ class DialInDesk(QObject):
         self._lobby = Lobby(clock)
         self._lobby.configure(store.all())
         self.runner = TaskRunner(self, max_threads=2)
+        #: Co-hosting's hooks (issue 12): a call a co-host already admitted (so it is not
+        #: waiting), and the claim of an admit to run before the redirect (None: no co-hosts).
+        self.cohost_call: Callable[[str], bool] = lambda _call_sid: False
+        self.admit_claimer: Callable[[str, str, str, str], Callable[[], Claim] | None] = (
+            lambda _call_sid, _room_sid, _room_name, _identity: None
+        )
         #: How often a setup asks whether Twilio's build is done (tests make it short).
         self.build_poll_s = BUILD_POLL_S
 
@@ -202,7 +209,7 @@ class DialInDesk(QObject):
         update = self._lobby.listed(
             number,
             calls,
-            taken=lambda sid: self._book.guest_for_call(sid) is not None,
+            taken=lambda sid: self._book.guest_for_call(sid) is not None or self.cohost_call(sid),
             room_live=lambda name: self._room_named(name) is not None,
         )
         events = []
@@ -260,8 +267,26 @@ class DialInDesk(QObject):
         self.lobbyChanged.emit(self._lobby.waiting())
         self._apply(Changes.of_guest(guest))
         gateway = self._gateway
+        claim = self.admit_claimer(call_sid, room.sid, room.unique_name, identity)
 
-        def done(call: Call) -> None:
+        def work() -> Call | Claim:
+            if claim is not None:
+                try:
+                    outcome = claim()
+                except TwilioError as error:  # Sync trouble: admit alone, as without co-hosts
+                    log.info("Admitting without a co-host claim: %s", error)
+                else:
+                    if not outcome.ours:
+                        return outcome
+            return gateway.redirect_call(call_sid, twiml)
+
+        def done(outcome: Call | Claim) -> None:
+            if isinstance(outcome, Claim):  # a co-host is admitting this caller already
+                why = f"{outcome.by} is already admitting {caller.name}"
+                events = self._book.admit_failed(guest.dial_id, why)
+                self._apply(Changes.of_guest(self._book.get(guest.dial_id), events))
+                return
+            call = outcome
             events = self._book.admitted(guest.dial_id, call)
             changes = Changes.of_guest(self._book.get(guest.dial_id), events)
             changes.polls.update({participants_key(room.sid), call_key(call.sid)})
@@ -276,9 +301,7 @@ class DialInDesk(QObject):
             changes.errors.append(Report(error, context, ErrorTopic.ACTION, room.sid))
             self._apply(changes)
 
-        return self.runner.run(
-            f"admit:{call_sid}", lambda: gateway.redirect_call(call_sid, twiml), done, failed
-        )
+        return self.runner.run(f"admit:{call_sid}", work, done, failed)
 
     def decline(self, call_sid: str) -> bool:
         """Tell a waiting caller they cannot come in, then end their call."""

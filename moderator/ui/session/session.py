@@ -318,6 +318,8 @@ class Session(QObject):
             self._actions.claimer = lambda _dial_id: None
             self._actions.cohost_check = lambda _request, _region: None
             self._actions.cohost_identities = lambda _room_sid: set()
+            self._dial_in.cohost_call = lambda _call_sid: False
+            self._dial_in.admit_claimer = lambda _sid, _room, _name, _identity: None
             self._mutes.mutesChanged.disconnect(self._mutes_changed)
             self._apply(Changes(rooms=True, rosters=set(self._live.rooms)))
             self.cohostStatusChanged.emit("")
@@ -331,6 +333,8 @@ class Session(QObject):
         self._actions.claimer = self._claimer
         self._actions.cohost_check = desk.preflight_check
         self._actions.cohost_identities = desk.identities_in_room
+        self._dial_in.cohost_call = desk.cohost_call
+        self._dial_in.admit_claimer = desk.admit_claimer
         self._mutes.mutesChanged.connect(self._mutes_changed)
         if self._state == "running":
             desk.start()
