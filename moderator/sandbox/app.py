@@ -1,8 +1,8 @@
 """The WSGI application: Werkzeug routes for Twilio's Video v1 and Api 2010 paths.
 
 Each request goes: receipt time → latency → auth (not for served `/twil.io/` assets, which are
-public) → rate limit → injected 500 (neither for the sandbox's own `/sandbox/` controls) → route
-failure (`Controls.fail_route`) → route → world
+public) → product permission (`Controls.deny_product`) → rate limit → injected 500 (neither for
+the sandbox's own `/sandbox/` controls) → route failure (`Controls.fail_route`) → route → world
 (under its lock) → JSON, possibly cut short by the malformed-body fault → request log. A handler
 may answer a ready Response instead of JSON (204 No Content, a served asset's bytes). The routes
 and their handlers live in `moderator.sandbox.routes`, one module per resource family; this module
@@ -28,7 +28,7 @@ from werkzeug.wrappers import Request, Response
 from moderator.sandbox.controls import Controls
 from moderator.sandbox.errors import ApiError, error_body
 from moderator.sandbox.request_log import RequestLog, RequestRecord
-from moderator.sandbox.routes import calls, inbound, media, numbers, rooms, serverless
+from moderator.sandbox.routes import calls, inbound, media, numbers, rooms, serverless, sync
 from moderator.sandbox.routes.common import Handlers, JsonObject
 from moderator.sandbox.world import World
 
@@ -47,6 +47,7 @@ URL_MAP = Map(
         *serverless.RULES,
         *inbound.RULES,
         *media.RULES,
+        *sync.RULES,
     ],
     strict_slashes=False,
 )
@@ -98,6 +99,7 @@ class SandboxApp:
             **serverless.ServerlessRoutes(world).handlers(),
             **inbound.InboundCallRoutes(world).handlers(),
             **self._media.handlers(),
+            **sync.SyncRoutes(world).handlers(),
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -131,6 +133,8 @@ class SandboxApp:
         public = request.path.startswith(serverless.PUBLIC_PREFIX)
         if not public and not self._authenticated(request):
             return self._json(401, error_body(401, 20003, "Authenticate"))
+        if self.controls.product_denied(request.path):
+            return self._json(403, error_body(403, 70051, "Authorization Failed"))
         control = request.path.startswith(inbound.CONTROL_PREFIX)
         retry_after = None if control else self.controls.admit()
         if retry_after is not None:

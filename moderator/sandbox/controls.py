@@ -1,5 +1,6 @@
-"""Runtime-mutable faults: latency, 500s, 429s, malformed bodies, revoked credentials, and one
-route failing with a chosen status once, N times or always.
+"""Runtime-mutable faults: latency, 500s, 429s, malformed bodies, revoked credentials, a product
+the credentials lack permission for, and one route failing with a chosen status once, N times or
+always.
 
 Tests and benchmarks flip these while the app runs, so every knob is read and written under a
 lock, and the random draws come from one seeded generator so a run repeats.
@@ -91,6 +92,7 @@ class Controls:
         self._malformed_rate = 0.0
         self._route_latency: dict[tuple[str, str], float] = {}
         self._failing_routes: dict[tuple[str, str], _FailingRoute] = {}
+        self._denied_products: set[str] = set()
         self.latency_ms = latency_ms
         self.fault_rate = fault_rate
         self.rate_limit = rate_limit
@@ -236,6 +238,24 @@ class Controls:
         with self._lock:
             self._revoked = False
 
+    def deny_product(self, product: str) -> None:
+        """Answer every request under `/{product}/` (e.g. "sync") 403 / 70051, as Twilio answers
+        a restricted API key that lacks the permission; auth and revoked credentials come first.
+        """
+        with self._lock:
+            self._denied_products.add(product.strip("/").lower())
+
+    def allow_product(self, product: str) -> None:
+        """Undo `deny_product`."""
+        with self._lock:
+            self._denied_products.discard(product.strip("/").lower())
+
+    def product_denied(self, path: str) -> bool:
+        """Whether this path belongs to a product denied with `deny_product`."""
+        product = path.lstrip("/").split("/", 1)[0].lower()
+        with self._lock:
+            return product in self._denied_products
+
     def reset(self) -> None:
         """Switch every fault off."""
         self.latency_ms = 0.0
@@ -245,6 +265,7 @@ class Controls:
         with self._lock:
             self._route_latency.clear()
             self._failing_routes.clear()
+            self._denied_products.clear()
         self.restore_credentials()
 
     def draw_fault(self) -> bool:

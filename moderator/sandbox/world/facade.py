@@ -5,7 +5,7 @@ order, scheduler): `Numbers` (the account, incoming numbers, caller IDs), `Rooms
 participants, published tracks), `Calls` (calls and their TwiML lifecycle), `Serverless`
 (services, environments, assets, builds, deployments, served twil.io assets),
 `Subscriptions` (subscribe rules and subscribed tracks), `Recordings` (recording rules and
-track recordings) and `Compositions`. A new resource
+track recordings), `Compositions` and `Sync` (Sync services, maps and map items). A new resource
 family is a new module with a class taking the state, constructed and exposed here.
 
 The world's methods are the families' own bound methods, so REST handlers and tests keep calling
@@ -27,6 +27,7 @@ from moderator.sandbox.world.rooms import Rooms
 from moderator.sandbox.world.serverless import Serverless
 from moderator.sandbox.world.state import WorldState
 from moderator.sandbox.world.subscriptions import Subscriptions
+from moderator.sandbox.world.sync import Sync
 
 __all__ = ["World"]
 
@@ -74,6 +75,7 @@ class World:
         self.subscriptions = subscriptions = Subscriptions(state, video)
         self.recording = recording = Recordings(state, video)
         self.composing = composing = Compositions(state, video, recording)
+        self.sync = sync = Sync(state)
 
         # Video: rooms, participants, published tracks (REST operations and test API).
         self.create_room = video.create_room
@@ -104,6 +106,11 @@ class World:
         # Serverless: the control that makes the next build fail, and what is deployed.
         self.fail_next_build = serverless.fail_next_build
         self.deployed_urls = serverless.deployed_urls
+
+        # Sync: copies of services, maps and live (unexpired) map items, for tests.
+        self.sync_services = sync.services
+        self.sync_maps = sync.maps
+        self.sync_map_items = sync.map_items
 
         # Track subscriptions, recordings, compositions.
         self.fetch_subscribe_rules = subscriptions.fetch_subscribe_rules
