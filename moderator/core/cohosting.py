@@ -7,11 +7,11 @@ object never blocks and holds no Qt. It keeps:
   one guest before the first is written make one write). An entry leaves the outbox only once
   Sync confirmed exactly those fields, so nothing the host did is lost while Sync is down; when
   Sync answers again the outbox drains by itself (catching up).
-- the **schedule**: the guests Map listed every `READ_GUESTS_S` (one read for up to 1000 items),
-  the hosts Map every `READ_HOSTS_S`, the heartbeat every `HEARTBEAT_EVERY_S`, and the calls of
-  guests whose host vanished (their app crashed) followed every `ORPHAN_CALL_S`, all together
-  within `MAX_READS_PER_S`, so the app's total stays under 10 reads/s beside its polls (6/s).
-  Writes are held to `WRITES_PER_S`, under Sync's 20 writes/s per object whatever happens.
+- the **schedule**: the guests Map listed every `READ_GUESTS_S` (one read per 100 items, each
+  charged), the hosts Map every `READ_HOSTS_S`, the heartbeat every `HEARTBEAT_EVERY_S`, and
+  the calls of guests whose host vanished (their app crashed) followed every `ORPHAN_CALL_S`,
+  all together within `MAX_READS_PER_S`, so the app's total stays under 10 reads/s beside its
+  polls (6/s). Writes are held to `WRITES_PER_S`, under Sync's 20 writes/s per object.
 - the **state**: on; paused (Sync unreachable, retried with backoff); off (this key may not use
   Sync, retried slowly in case it is granted). Never an error dialog: one status line.
 """
@@ -38,7 +38,7 @@ from moderator.core.shared_guests import (
     number_tag,
 )
 from moderator.core.shared_writes import SharedMaps
-from moderator.core.sync_gateway import SyncItem
+from moderator.core.sync_gateway import PAGE_SIZE, SyncItem
 
 __all__ = ["CoHosting", "SharingState", "Write"]
 
@@ -109,6 +109,7 @@ class CoHosting:
     _failures: int = 0
     _writes: TokenBucket = field(default_factory=lambda: TokenBucket(WRITES_PER_S, 2.0))
     _reads: TokenBucket = field(default_factory=lambda: TokenBucket(MAX_READS_PER_S, 2.0))
+    _guest_pages: int = 1  # what the last guests listing cost: the next one likely costs as much
 
     def __post_init__(self) -> None:
         self.book = SharedGuestBook(self.host_id)
@@ -240,9 +241,10 @@ class CoHosting:
             if key in self._in_flight or (last is not None and now - last < every - 1e-6):
                 continue
             if key != HEARTBEAT:  # a write: not charged to the read budget
-                if not self._reads.has(1.0):
+                cost = float(self._guest_pages) if key == GUESTS_READ else 1.0
+                if not self._reads.has(min(cost, self._reads.capacity)):
                     continue
-                self._reads.take(1.0)
+                self._reads.take(cost)
             self._last[key] = now
             self._in_flight.add(key)
             due.append(key)
@@ -290,8 +292,10 @@ class CoHosting:
 
     def guests_listed(self, items: Iterable[SyncItem]) -> set[str]:
         """The guests Map as listed; the rooms whose rosters changed."""
+        listed = list(items)
+        self._guest_pages = max(1, -(-len(listed) // PAGE_SIZE))
         before = {g.identity: g.room_sid for g in self.book.others()}
-        changed = self.book.merge(items)
+        changed = self.book.merge(listed)
         rooms = {before[key] for key in changed if key in before}
         for key in changed:
             guest = self.book.guest(key)
@@ -315,7 +319,8 @@ class CoHosting:
         fields = {
             "status": status.value,
             "ended_at": now.isoformat(),
-            "reason": f"Call ended (followed by {self.name} after {guest.by}'s app stopped)",
+            "reason": f"Call ended after {guest.by}'s app stopped",
+            "followed_by": self.name,
         }
         self._want(guest.identity, fields, ENDED_TTL_S, create=False)
 

@@ -77,7 +77,7 @@ OWNER_FIELDS = frozenset(
         "participant_sid",
     }
 )  # fmt: skip
-HOST_FIELDS = frozenset({"muted_by", "removed_by"})
+HOST_FIELDS = frozenset({"muted_by", "removed_by", "followed_by"})
 
 _STATUSES = {status.value: status for status in GuestStatus}
 
@@ -164,6 +164,8 @@ class SharedGuest:
     tag: str
     muted_by: str = ""
     removed_by: str = ""
+    #: The host whose app followed the call after the dialing host's app stopped.
+    followed_by: str = ""
     revision: str = ""
 
     @classmethod
@@ -206,6 +208,7 @@ class SharedGuest:
             tag=text("tag"),
             muted_by=text("muted_by"),
             removed_by=text("removed_by"),
+            followed_by=text("followed_by"),
             revision=item.revision,
         )
 
@@ -213,7 +216,8 @@ class SharedGuest:
     def dialed_by_text(self) -> str:
         """ "dialed by Ana" / "admitted by Ana": how the roster credits the co-host."""
         verb = "admitted" if self.direction is Direction.CALLED_IN else "dialed"
-        return f"{verb} by {self.by}"
+        followed = f", followed by {self.followed_by}" if self.followed_by else ""
+        return f"{verb} by {self.by}{followed}"
 
     def as_phone_guest(self) -> PhoneGuest:
         """The same guest in the shape the roster draws (no number: it never left its host)."""

@@ -30,13 +30,14 @@ from moderator.core.gateway import TwilioGateway
 from moderator.core.gateway_records import optional_time, text
 from moderator.core.retry import Operation
 
-__all__ = ["MAX_ITEM_BYTES", "SyncGateway", "SyncItem", "item_size"]
+__all__ = ["MAX_ITEM_BYTES", "PAGE_SIZE", "SyncGateway", "SyncItem", "item_size"]
 
 MAX_ITEM_BYTES = 16 * 1024
 """Sync's documented limit on one item's data (JSON-encoded)."""
 
-PAGE_SIZE = 1000
-"""Items per listing page (Twilio's maximum): a co-hosted event's whole map in one read."""
+PAGE_SIZE = 100
+"""Items per listing page: Sync's maximum (its OpenAPI file says 100). A co-hosted event's
+map is one or two reads; the schedule charges each page to the read budget."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ class SyncGateway:
         return self._sync.services(service_sid).sync_maps(map_sid).sync_map_items
 
     def list_items(self, service_sid: str, map_sid: str) -> list[SyncItem]:
-        """Every item of the Map, in key order (one read per 1000 items)."""
+        """Every item of the Map, in key order (one read per 100 items)."""
         items = self._items(service_sid, map_sid)
         instances = self._gateway.read_pages(lambda: items.page(page_size=PAGE_SIZE))
         return [self._gateway.convert(_item, instance) for instance in instances]

@@ -137,7 +137,7 @@ def test_the_calls_of_a_vanished_hosts_guests_are_followed() -> None:
     hosting.orphan_call(orphan, call, T0 + timedelta(seconds=41))
     (write,) = hosting.due_writes(2.0)
     assert write.fields["status"] == "busy" and not write.create
-    assert "followed by Ana" in write.fields["reason"]
+    assert write.fields["followed_by"] == "Ana" and "Bob's app stopped" in write.fields["reason"]
 
 
 def test_own_items_from_before_a_restart_are_not_orphans() -> None:

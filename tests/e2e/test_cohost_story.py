@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QToolButton
 from pytestqt.qtbot import QtBot
 
 from moderator.core.credentials import Credentials
+from moderator.core.dialer import DialRequest
 from moderator.core.gateway import TwilioGateway
 from moderator.core.guest_state import GuestStatus
 from moderator.core.http import make_client
@@ -240,7 +241,8 @@ def test_two_hosts_share_one_picture(
     remove = by_name(bob, QToolButton, "Remove participant")
     qtbot.waitUntil(remove.isEnabled, timeout=WAIT_MS)
     click(qtbot, remove)
-    answer_message_box(qtbot, "Remove")
+    text = answer_message_box(qtbot, "Hang up & remove")
+    assert "Alice · ••• 2671" in text
     call_sid = shared.call_sid
     assert call_sid is not None
     advance_until(qtbot, sandbox, lambda: call_status(sandbox, call_sid) == "completed")
@@ -250,3 +252,149 @@ def test_two_hosts_share_one_picture(
         return row is not None and row.status is GuestStatus.LEFT and "by Bob" in row.status_text
 
     advance_until(qtbot, sandbox, ana_sees_removal)
+
+
+def request_for(window: MainWindow, number: str, label: str, identity: str) -> DialRequest:
+    session = session_of(window)
+    room_sid = window.rooms_pane.selected_sid()
+    assert room_sid is not None
+    return DialRequest(
+        room_sid=room_sid,
+        room_name=ROOM,
+        number=number,
+        label=label,
+        identity=identity,
+        caller_id=session.caller_ids[0].phone_number,
+    )
+
+
+def open_both(qtbot: QtBot, config: Path, tmp_path: Path) -> tuple[MainWindow, MainWindow]:
+    ana = open_host(qtbot, config, tmp_path, "Ana")
+    bob = open_host(qtbot, config, tmp_path, "Bob")
+    for window, other in ((ana, "Bob"), (bob, "Ana")):
+        qtbot.waitUntil(
+            lambda w=window, o=other: status_line(w) == f"Also moderating: {o}", timeout=WAIT_MS
+        )
+        qtbot.waitUntil(lambda w=window: bool(session_of(w).caller_ids), timeout=WAIT_MS)
+    return ana, bob
+
+
+def calls_to(sandbox: SandboxServer, number: str) -> list[str]:
+    return [call.sid for call in sandbox.world.calls() if call.to == number]
+
+
+def test_both_hosts_dialing_one_person_at_once_place_one_call(
+    qtbot: QtBot, sandbox: SandboxServer, config: Path, tmp_path: Path
+) -> None:
+    ana, bob = open_both(qtbot, config, tmp_path)
+    carl = "+14155550177"
+    # Neither app has seen the other's dial when both press Dial in the same instant.
+    key_a = session_of(ana).dial(request_for(ana, carl, "Carl", "phone-ana-carl"))
+    key_b = session_of(bob).dial(request_for(bob, carl, "Carl", "phone-bob-carl"))
+    assert key_a and key_b
+
+    def one_placed_one_refused() -> bool:
+        rows = [ana.roster_model.object_for(key_a), bob.roster_model.object_for(key_b)]
+        texts = [row.status_text for row in rows if row is not None]
+        refused = [t for t in texts if "is already calling ••• 0177 into town-hall" in t]
+        return len(texts) == 2 and len(refused) == 1
+
+    advance_until(qtbot, sandbox, one_placed_one_refused)
+    assert len(calls_to(sandbox, carl)) == 1
+    refused = next(
+        row
+        for row in (ana.roster_model.object_for(key_a), bob.roster_model.object_for(key_b))
+        if row is not None and "already calling" in row.status_text
+    )
+    assert refused.status_text.startswith("Not placed: ")
+    # The pre-flight of a third try names the host who is calling.
+    winner = "Ana" if "Ana is already" in refused.status_text else "Bob"
+    loser = bob if winner == "Ana" else ana
+    desk = session_of(loser).cohosts
+    assert desk is not None
+    room_sid = request_for(loser, carl, "", "x").room_sid
+    qtbot.waitUntil(lambda: desk.already_calling(room_sid, carl) is not None, timeout=WAIT_MS)
+    check = desk.preflight_check(request_for(loser, carl, "Carl", "phone-again"), "US")
+    assert check is not None and not check.passed
+    assert check.reason == f"{winner} is already calling ••• 0177 into town-hall"
+
+
+def test_when_a_hosts_app_dies_the_other_keeps_the_whole_picture(
+    qtbot: QtBot, sandbox: SandboxServer, config: Path, tmp_path: Path
+) -> None:
+    ana, bob = open_both(qtbot, config, tmp_path)
+    dora = "+14155550188"
+    key = dial_in_window(qtbot, ana, dora, "Dora")
+    advance_until(qtbot, sandbox, lambda: status_of(ana, key) is GuestStatus.CONNECTED)
+    qtbot.waitUntil(lambda: bob_sees_connected(bob), timeout=WAIT_MS)
+
+    # Ana's app dies: no goodbye; its heartbeat expires on Twilio's clock.
+    session_of(ana).shutdown_pools(0)
+    advance_until(qtbot, sandbox, lambda: "Ana" not in status_line(bob), step=5.0)
+    assert status_line(bob) == "Co-host sharing on; no other host right now"
+    row = shared_row(bob)
+    assert row is not None and row.name == "Dora · ••• 0188"
+    assert row.status_text.startswith("Connected · dialed by Ana")
+
+    # Dora hangs up: Bob's app, not Ana's, follows her call and writes how it ended.
+    call_sid = row.call_sid
+    assert call_sid is not None
+    sandbox.world.caller_hangs_up(call_sid)
+
+    def followed() -> bool:
+        gone = shared_row(bob)
+        return gone is not None and gone.status is not None and gone.status.is_final
+
+    advance_until(qtbot, sandbox, followed)
+    ended = shared_row(bob)
+    assert ended is not None and "followed by Bob" in ended.status_text
+    assert "dialed by Ana" in ended.status_text
+
+
+def test_sync_faults_never_lose_a_change(
+    qtbot: QtBot, sandbox: SandboxServer, config: Path, tmp_path: Path
+) -> None:
+    ana, bob = open_both(qtbot, config, tmp_path)
+    controls = sandbox.controls
+    items = "/sync/v1/Services/*/Maps/*/Items*"
+
+    # Sync answers 500 to every item write: Ana dials anyway and says sharing is paused.
+    controls.fail_route("POST", items, 500, times=None)
+    key = dial_in_window(qtbot, ana, "+14155550199", "Eve")
+    qtbot.waitUntil(lambda: status_line(ana).startswith("Co-host sharing paused"), timeout=WAIT_MS)
+    assert "kept" in status_line(ana)
+    advance_until(qtbot, sandbox, lambda: status_of(ana, key) is GuestStatus.CONNECTED)
+    assert not labelled(sandbox, "Eve")
+
+    # The credentials are revoked meanwhile, then the 500s stop: still nothing is lost.
+    controls.revoke_credentials()
+    controls.clear_route_failure("POST", items)
+    qtbot.waitUntil(lambda: status_line(ana).startswith("Co-host sharing off"), timeout=30_000)
+    controls.restore_credentials()
+    # Two stale revisions on the way: the write reads the item again and merges again.
+    controls.fail_route("POST", "/sync/v1/Services/*/Maps/*/Items/*", 412, times=2)
+    # Both hosts press Refresh (the key was theirs too), which also tries Sync again.
+    session_of(ana).refresh_now()
+    session_of(bob).refresh_now()
+    desk = session_of(ana).cohosts
+    assert desk is not None
+    qtbot.waitUntil(lambda: labelled(sandbox, "Eve"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: status_line(ana) == "Also moderating: Bob", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shared_row(bob) is not None, timeout=WAIT_MS)
+    eve = next(i for i in shared_items(sandbox).values() if i.data.get("label") == "Eve")
+    assert eve.data["status"] == "connected" and eve.data["by"] == "Ana"
+
+    # A key that may not use Sync: sharing off, the app goes on alone, and catches up later.
+    controls.deny_product("sync")
+    qtbot.waitUntil(lambda: "may not use Twilio Sync" in status_line(ana), timeout=WAIT_MS)
+    call_sid = eve.data["call_sid"]
+    sandbox.world.caller_hangs_up(call_sid)
+    advance_until(qtbot, sandbox, lambda: status_of(ana, key) is GuestStatus.LEFT)
+    controls.allow_product("sync")
+    desk.retry_now()
+
+    def ended_in_sync() -> bool:
+        item = shared_items(sandbox).get(eve.key)
+        return item is not None and item.data.get("status") == "left"
+
+    qtbot.waitUntil(ended_in_sync, timeout=WAIT_MS)

@@ -427,6 +427,8 @@ class Session(QObject):
         if self._state == "new":
             self.start()
             return
+        if self._cohosts is not None:  # a paused or refused Sync is tried again too
+            self._cohosts.retry_now()
         keys = [ROOMS_KEY, *(call_key(sid) for sid in self._book.live_call_sids())]
         if self._publisher.selected is not None:
             keys.append(participants_key(self._publisher.selected))
