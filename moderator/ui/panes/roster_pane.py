@@ -114,7 +114,6 @@ class RosterPane(QWidget):
         self.rec_label.setVisible(False)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
-        header.addWidget(self.scope)
         header.addWidget(self.rec_label)
         header.addWidget(self.mute_button)
         header.addWidget(self.unmute_button)
@@ -160,7 +159,11 @@ class RosterPane(QWidget):
         layout.addLayout(header)
         layout.addLayout(buttons)
         layout.addWidget(self.mute_progress)
-        layout.addWidget(self.filter_box)
+        # The filter and the scope share a row: the header rows are as wide as the pane can be.
+        narrowing = QHBoxLayout()
+        narrowing.addWidget(self.filter_box, 1)
+        narrowing.addWidget(self.scope)
+        layout.addLayout(narrowing)
         layout.addWidget(self.view)
 
     def set_mute_progress(self, done: int, total: int) -> None:
