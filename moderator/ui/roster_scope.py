@@ -134,8 +134,7 @@ class RosterScope(QObject):
             if self._session is session and self.all_rooms:
                 self.schedule()
 
-        session.roomsChanged.connect(lambda _rows: mine())
-        session.rosterChanged.connect(lambda _room, _rows: mine())
+        session.roomsChanged.connect(lambda _rows: mine())  # rosters come from the window
         session.events.connect(lambda _events: mine())
         self.schedule()
 
@@ -153,10 +152,14 @@ class RosterScope(QObject):
     # -- what the window forwards -------------------------------------------------------------
 
     def roster_changed(self, room_sid: str, rows: Sequence[RosterRow]) -> bool:
-        """The session's roster of `room_sid`; True if it went into the model."""
+        """The session's roster of `room_sid`; True if it went into the model.
+
+        In All rooms the whole roster is rebuilt at once (not on the next turn): a host's
+        click (a dial, a removal) shows in this very turn, so the dialed guest can be selected.
+        """
         if self.all_rooms:
-            self.schedule()
-            return False
+            self.rebuild()
+            return True
         if room_sid != self._window.rooms_pane.selected_sid():
             return False
         self._window.roster_model.set_rows(rows)
@@ -175,6 +178,7 @@ class RosterScope(QObject):
     @Slot()
     def rebuild(self) -> None:
         """Put everyone in every room into the model (All rooms only)."""
+        self._rebuild.stop()  # whatever was scheduled is in this rebuild
         session = self._session
         if not self.all_rooms or session is None:
             return

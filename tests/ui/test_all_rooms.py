@@ -68,13 +68,13 @@ def app_names(window: MainWindow) -> set[str]:
     return {r.identity for r in shown(window) if r.kind is GuestKind.APP}
 
 
-def all_rooms(qtbot: QtBot, window: MainWindow) -> None:
+def all_rooms(qtbot: QtBot, window: MainWindow, everyone: set[str] = EVERYONE) -> None:
     """Pick "All rooms" in the roster scope and wait until everyone of both rooms shows."""
     scope = by_name(window, QComboBox, "Roster scope")
     scope.setCurrentIndex(scope.findText("All rooms"))
     qtbot.waitUntil(
         lambda: (
-            app_names(window) == EVERYONE and any(r.kind is GuestKind.PHONE for r in shown(window))
+            app_names(window) == everyone and any(r.kind is GuestKind.PHONE for r in shown(window))
         ),
         timeout=WAIT_MS,
     )
@@ -200,3 +200,43 @@ def test_the_filter_proxies_pass_the_model_tester(
     rooms.set_filter_text("retro")
     qtmodeltester.check(rooms, force_py=True)
     assert not roster.index(0, 0, QModelIndex()).parent().isValid()
+
+
+def test_a_guest_dialed_in_all_rooms_is_selected_at_once(window: MainWindow, qtbot: QtBot) -> None:
+    all_rooms(qtbot, window)
+    dialog = open_dial_dialog(qtbot, window)
+    qtbot.keyClicks(by_name(dialog, QLineEdit, "Phone number"), "4155550177")
+    dial_button = by_name(dialog, QPushButton, "Dial")
+    qtbot.waitUntil(dial_button.isEnabled, timeout=WAIT_MS)
+    click(qtbot, dial_button)
+    current = window.roster_pane.current_row()  # the new row, before Twilio answered
+    assert current is not None and current.kind is GuestKind.PHONE
+    assert "0177" in current.name and current.room_name == "standup"
+
+
+def test_mute_on_a_row_of_another_room_mutes_in_that_room(
+    window: MainWindow, qtbot: QtBot, sandbox: SandboxServer
+) -> None:
+    sandbox.world.join_app_participant("retro", "dave")
+    session = window.session
+    assert session is not None
+    retro = next(r.room.sid for r in window.rooms_model.rows() if r.room.unique_name == "retro")
+    select_room(qtbot, window, "retro")  # its subscribe rules are read while it is selected
+    qtbot.waitUntil(lambda: len(window.roster_model.rows()) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: session.mutes.synced(retro), timeout=WAIT_MS)
+    select_room(qtbot, window, "standup")
+    all_rooms(qtbot, window, EVERYONE | {"dave"})
+    select_identity(qtbot, window, "carol")
+    qtbot.waitUntil(window.commands.mute.isEnabled, timeout=WAIT_MS)
+    window.commands.mute.trigger()
+    qtbot.waitUntil(
+        lambda: (view := session.mutes.views(retro).get("carol")) is not None and view.muted,
+        timeout=WAIT_MS,
+    )
+    standup = window.rooms_pane.selected_sid()
+    assert standup is not None and "carol" not in session.mutes.views(standup)
+    view = window.roster_pane.view
+    row = next(i for i, r in enumerate(shown(window)) if r.identity == "carol")
+    qtbot.waitUntil(
+        lambda: view.model().index(row, RosterColumn.MUTED).data() == "Muted", timeout=WAIT_MS
+    )
