@@ -280,6 +280,8 @@ class Dialer:
         )
 
     def room_of_row(self, row: RosterRow, selected: str | None) -> str | None:
+        if row.room_sid:  # stamped with its room (All rooms, a room window)
+            return row.room_sid
         if row.dial_id is not None:
             guest = self._book.get(row.dial_id)
             if guest is not None:

@@ -7,7 +7,7 @@ book's statuses and this merge agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -56,6 +56,10 @@ class RosterRow:
     shared_by: str = ""
     #: Who muted this guest for everyone, as the shared book says ("" when not shared).
     muted_by: str = ""
+    #: The row's room, set by `all_rooms_roster` (a row built for one room leaves them empty:
+    #: the window that shows it knows its room). Commands act on this room when it is set.
+    room_sid: str = ""
+    room_name: str = ""
 
 
 def _has(tracks: Sequence[PublishedTrack], kind: str) -> bool:
@@ -213,4 +217,31 @@ def build_roster(
     )
     app.sort(key=lambda p: (p.start_time is None, p.start_time or now, p.identity, p.sid))
     rows.extend(_app_row(participant) for participant in app)
+    return rows
+
+
+#: Joins a room SID and a row's own key into a key unique across rooms.
+ROOM_KEY_SEPARATOR = "/"
+
+
+def room_key(room_sid: str, key: str) -> str:
+    """The key a row of `room_sid` has in a roster that spans rooms."""
+    return f"{room_sid}{ROOM_KEY_SEPARATOR}{key}"
+
+
+def all_rooms_roster(
+    rosters: Iterable[tuple[str, str, Sequence[RosterRow]]],
+) -> list[RosterRow]:
+    """One roster of several rooms: each `(room SID, room name, rows)` in the order given.
+
+    Every row is stamped with its room and keyed `room SID/key`, so keys stay unique even if two
+    rooms listed the same participant (a move between rooms seen half-way) and the commands on a
+    row know which room to act on, whichever room the window has selected.
+    """
+    rows: list[RosterRow] = []
+    for room_sid, room_name, room_rows in rosters:
+        rows.extend(
+            replace(row, key=room_key(room_sid, row.key), room_sid=room_sid, room_name=room_name)
+            for row in room_rows
+        )
     return rows

@@ -46,6 +46,8 @@ class Actions(QObject):
         self.end_room = self._make("&End room…", "room-end", [])
         self.dial_in = self._make("Set up d&ial-in…", None, [])
         self.room_history = self._make("Room &history…", None, ["Ctrl+Shift+H"])
+        #: The selected room's roster in a window of its own (ui/room_window.py).
+        self.open_room_window = self._make("Open in ne&w window", None, [])
         # Recording (issue 10): accessible names are exactly these words.
         self.start_recording = self._make("&Start recording", None, [])
         self.stop_recording = self._make("S&top recording", None, [])
@@ -125,6 +127,7 @@ class Actions(QObject):
         self.end_room.setEnabled(states.end_room)
         self.dial_in.setEnabled(states.refresh)
         self.room_history.setEnabled(states.end_room)  # a room is selected
+        self.open_room_window.setEnabled(states.end_room)
         self.next_room.setEnabled(states.step_rooms)
         self.previous_room.setEnabled(states.step_rooms)
         self.dial.setEnabled(states.dial)
@@ -169,6 +172,7 @@ class Actions(QObject):
                 None,
                 self.dial_in,
                 self.room_history,
+                self.open_room_window,
                 None,
                 self.mute_phone_guests,
                 None,
@@ -223,6 +227,8 @@ class Actions(QObject):
                 self.start_recording,
                 self.stop_recording,
                 self.recordings,
+                None,
+                self.open_room_window,
                 None,
                 self.refresh,
             ],

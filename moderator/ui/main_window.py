@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator.core.action_states import action_states
 from moderator.core.capacity import totals
 from moderator.core.changes import ErrorTopic, Report
 from moderator.core.connection import ConnectionKind, ConnectionState
@@ -54,6 +53,8 @@ from moderator.ui.panes.roster_pane import RosterPane
 from moderator.ui.participant_commands import ParticipantCommands
 from moderator.ui.recording_controller import RecordingController
 from moderator.ui.room_commands import RoomCommands
+from moderator.ui.room_window import RoomWindows
+from moderator.ui.roster_scope import RosterScope, scoped_action_states
 from moderator.ui.session_dialogs import SessionDialogs
 from moderator.ui.window_layout import WindowLayout
 
@@ -164,6 +165,12 @@ class MainWindow(QMainWindow):
         )
         self.participant_commands = ParticipantCommands(self, lambda: self._session)
         self.mutes = MuteController(self, self._update_actions)
+        self.roster_scope = RosterScope(self, settings, self.mutes.refresh)
+        self.room_windows = RoomWindows(self, settings)
+        if profile_switcher is not None:  # a removed profile's room windows close with it
+            profile_switcher.profilesChanged.connect(
+                lambda: self.room_windows.keep_profiles(profile_switcher.profile_names())
+            )
         self._connect_actions()
         self.rooms_pane.roomSelected.connect(self._on_room_selected)
         self.roster_pane.currentRowChanged.connect(self._update_actions)
@@ -211,6 +218,7 @@ class MainWindow(QMainWindow):
         a.end_room.triggered.connect(self.confirm_end_room)
         a.dial_in.triggered.connect(self.lobby.open_dialog)
         a.room_history.triggered.connect(self.room_commands.open_room_history)
+        a.open_room_window.triggered.connect(self.open_room_window)
         a.command_palette.triggered.connect(self.palette_commands.open)
         a.next_room.triggered.connect(self.rooms_pane.select_next)
         a.previous_room.triggered.connect(self.rooms_pane.select_previous)
@@ -276,6 +284,8 @@ class MainWindow(QMainWindow):
         self.recording.attach(session)
         self.mutes.attach(session)
         self.cohost_status.attach(session)
+        self.roster_scope.attach(session)
+        self.room_windows.attach(profile, session)
         session.start()
         self._update_actions()
 
@@ -310,6 +320,8 @@ class MainWindow(QMainWindow):
         self.lobby.detach()
         self.recording.detach()
         self.mutes.detach()
+        self.roster_scope.detach()
+        self.room_windows.detach()
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
@@ -348,10 +360,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object)
     def _on_roster_changed(self, room_sid: str, rows: Sequence[RosterRow]) -> None:
-        if room_sid != self.rooms_pane.selected_sid():
-            return
-        self.roster_model.set_rows(rows)
-        self._update_actions()
+        if self.roster_scope.roster_changed(room_sid, rows):
+            self._update_actions()
 
     @Slot(object)
     def _on_events(self, events: Sequence[GuestEvent]) -> None:
@@ -402,7 +412,7 @@ class MainWindow(QMainWindow):
         return room.room.unique_name if room is not None else ""
 
     def _on_room_selected(self, sid: str | None) -> None:
-        self.roster_model.set_rows([])
+        self.roster_scope.room_selected()
         room = self.rooms_pane.selected_room()
         self.roster_pane.set_room(room.room.unique_name if room is not None else None)
         if room is not None:
@@ -416,6 +426,12 @@ class MainWindow(QMainWindow):
     def open_create_room_dialog(self) -> None:
         """Create room… (Ctrl+N)."""
         self.room_commands.open_create_room_dialog()
+
+    def open_room_window(self) -> None:
+        """Open in new window: the selected room's roster in a window of its own."""
+        room = self.rooms_pane.selected_room()
+        if room is not None:
+            self.room_windows.open(room.room.sid, room.room.unique_name)
 
     def confirm_end_room(self) -> None:
         """End room…: asks first, naming the room and how many people it disconnects."""
@@ -447,9 +463,10 @@ class MainWindow(QMainWindow):
         room = self.rooms_pane.selected_room()
         row = self.roster_pane.current_row()
         session = self._session
-        states = action_states(
+        states = scoped_action_states(
             has_session=session is not None,
             room=room.room if room is not None else None,
+            row_room=self.roster_scope.room_of(row),
             room_count=self.rooms_pane.room_count(),
             row=row,
             revealed=row is not None and self.roster_model.is_revealed(row.key),
@@ -539,6 +556,7 @@ class MainWindow(QMainWindow):
         self.window_layout.restore(self._settings, self.panes.split, least)
         self.commands.notifications.setChecked(self._settings.notifications_enabled)
         self._set_all_rooms_scope(self._settings.event_log_scope is EventLogScope.ALL_ROOMS)
+        self.roster_scope.restore()
 
     def save_settings(self) -> None:
         """Write geometry, layout, last profile and room to the settings file."""
@@ -552,6 +570,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the session's polling and workers; idempotent."""
+        self.room_windows.close_all()
         session, self._session = self._session, None
         if session is not None:
             self._remember_rooms(session)
@@ -559,6 +578,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save settings and stop background work before the window goes."""
+        self.room_windows.close_all()  # first: their geometry goes into the settings saved
         self.save_settings()
         self.shutdown()
         super().closeEvent(event)

@@ -5,6 +5,8 @@ The main window owns one controller; each profile's session is attached to it an
 the profile closes, so the roster never shows another account's mutes. What a mute does is said
 where the host chooses it: the commands' tips, the confirmation of "Mute all phone guests", and
 each muted row's tooltip (the muted person still hears everyone; a phone guest is not told).
+Mute and Unmute act in the row's own room (a row of "All rooms" may be in any), not merely in
+the room selected in the rooms table.
 """
 
 from __future__ import annotations
@@ -18,13 +20,30 @@ from PySide6.QtWidgets import QMessageBox
 from moderator.core.mutes import MUTE_EXPLANATION, PHONE_GUESTS_EXPLANATION
 from moderator.core.roster import RosterRow
 from moderator.ui.confirm import ask_destructive
+from moderator.ui.participant_commands import row_room_sid
 
 if TYPE_CHECKING:  # the session loads with the first profile, after the first paint
     from moderator.ui.main_window import MainWindow
+    from moderator.ui.models.roster_model import RosterModel
     from moderator.ui.session import Session
     from moderator.ui.session.mutes import MuteProgress
 
 MUTE_TITLE = "Mute for everyone"
+
+
+def muted_state(
+    session: Session | None, room_sid: str | None, model: RosterModel, row: RosterRow | None
+) -> bool | None:
+    """Whether `row` (shown by `model`, in `room_sid`) is muted for everyone; None while that
+    is unknown (rules not read yet) or being changed."""
+    if session is None or room_sid is None or row is None or row.participant_sid is None:
+        return None
+    if not session.mutes.synced(room_sid):
+        return None
+    view = model.mute_view(row)
+    if view is None:
+        return False
+    return None if view.changing else view.muted
 
 
 class MuteController(QObject):
@@ -61,6 +80,7 @@ class MuteController(QObject):
     def detach(self) -> None:
         self._session = None
         self._window.roster_model.set_mutes({})
+        self._window.roster_model.set_room_mutes({})
         self._window.roster_pane.set_mute_progress(0, 0)
 
     def _room(self) -> str | None:
@@ -70,6 +90,10 @@ class MuteController(QObject):
     def refresh(self) -> None:
         """Show the selected room's mutes and progress (another room's keep until selected)."""
         session, room_sid = self._session, self._room()
+        model = self._window.roster_model
+        model.set_room_mutes(
+            {} if session is None else {sid: session.mutes.views(sid) for sid in model.room_sids()}
+        )
         if session is None or room_sid is None:
             self._window.roster_model.set_mutes({})
             self._window.roster_pane.set_mute_progress(0, 0)
@@ -87,15 +111,8 @@ class MuteController(QObject):
 
     def muted(self, row: RosterRow | None) -> bool | None:
         """Whether `row` is muted for everyone; None while unknown or being changed."""
-        session, room_sid = self._session, self._room()
-        if session is None or room_sid is None or row is None or row.participant_sid is None:
-            return None
-        if not session.mutes.synced(room_sid):
-            return None
-        view = self._window.roster_model.mute_view(row)
-        if view is None:
-            return False
-        return None if view.changing else view.muted
+        room_sid = row_room_sid(row, self._room())
+        return muted_state(self._session, room_sid, self._window.roster_model, row)
 
     # -- the commands -------------------------------------------------------------------------
 
@@ -109,7 +126,7 @@ class MuteController(QObject):
 
     def _act_on_row(self, act: Callable[[Session, str, RosterRow], None]) -> None:
         row = self._window.roster_pane.current_row()
-        session, room_sid = self._session, self._room()
+        session, room_sid = self._session, row_room_sid(row, self._room())
         if session is None or room_sid is None or row is None or row.participant_sid is None:
             return
         act(session, room_sid, row)

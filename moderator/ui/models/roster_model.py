@@ -31,6 +31,8 @@ class RosterColumn(IntEnum):
     CONNECTED_FOR = 4
     TRACKS = 5
     MUTED = 6
+    #: Shown only in the "All rooms" scope (the roster pane hides it otherwise).
+    ROOM = 7
 
 
 _KIND_TEXT = {GuestKind.PHONE: "Phone guest", GuestKind.APP: "App participant"}
@@ -55,13 +57,14 @@ def _tracks_text(row: RosterRow) -> str:
 class RosterModel(KeyedTableModel[RosterRow]):
     """Roster pane model; `reveal(key, True)` shows that row's full number until hidden again."""
 
-    headers = ("Kind", "Name", "Identity", "Status", "Connected for", "Tracks", "Muted")
+    headers = ("Kind", "Name", "Identity", "Status", "Connected for", "Tracks", "Muted", "Room")
 
     def __init__(self, parent: QObject | None = None, *, now: Now = utcnow) -> None:
         super().__init__(parent)
         self._now = now
         self._revealed: set[str] = set()
         self._mutes: dict[str, MuteView] = {}
+        self._room_mutes: dict[str, dict[str, MuteView]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
@@ -99,9 +102,27 @@ class RosterModel(KeyedTableModel[RosterRow]):
             self._mutes = dict(views)
             self._emit_column_changed(RosterColumn.MUTED)
 
+    def set_room_mutes(self, views: dict[str, dict[str, MuteView]]) -> None:
+        """Mutes of the rows stamped with a room (All rooms, a room window): room SID → views.
+
+        An identity is muted in one room, not in every room it is in, so rows that know their
+        room look their mute up there instead of in `set_mutes`' (the selected room's)."""
+        if views != self._room_mutes:
+            self._room_mutes = {room: dict(v) for room, v in views.items()}
+            self._emit_column_changed(RosterColumn.MUTED)
+
+    def room_sids(self) -> set[str]:
+        """The rooms of the rows stamped with one (empty for a one-room roster)."""
+        return {row.room_sid for row in self._rows if row.room_sid}
+
     def mute_view(self, row: RosterRow) -> MuteView | None:
         """The row's mute state, if it is muted or being muted or unmuted."""
-        view = self._mutes.get(row.identity) if row.participant_sid is not None else None
+        if row.participant_sid is None:
+            return None
+        if row.room_sid:
+            view = self._room_mutes.get(row.room_sid, {}).get(row.identity)
+        else:
+            view = self._mutes.get(row.identity)
         if view is not None and view.muted and not view.by_you and row.muted_by:
             return replace(view, by_name=row.muted_by)  # a co-host's mute, by name
         return view
@@ -126,6 +147,8 @@ class RosterModel(KeyedTableModel[RosterRow]):
             (row.status, row.status_text),
             (row.connected_since, row.status),
             (row.has_audio, row.has_video),
+            None,  # muted: repainted as a column by set_mutes
+            row.room_name,
         )
 
     # -- data ---------------------------------------------------------------------------------
@@ -170,6 +193,8 @@ class RosterModel(KeyedTableModel[RosterRow]):
         if column == RosterColumn.MUTED:
             view = self.mute_view(row)
             return "" if view is None else view.text
+        if column == RosterColumn.ROOM:
+            return row.room_name
         return None
 
     def _tooltip(self, row: RosterRow, column: int) -> str | None:
@@ -201,6 +226,8 @@ class RosterModel(KeyedTableModel[RosterRow]):
         if column == RosterColumn.MUTED:
             view = self.mute_view(row)
             return "Not muted" if view is None else view.spoken(_local_time)
+        if column == RosterColumn.ROOM:
+            return f"Room {row.room_name}"
         return None
 
     def _sort_key(self, row: RosterRow, column: int) -> object:
@@ -220,6 +247,8 @@ class RosterModel(KeyedTableModel[RosterRow]):
         if column == RosterColumn.MUTED:
             view = self.mute_view(row)
             return "" if view is None else view.text
+        if column == RosterColumn.ROOM:
+            return row.room_name.casefold()
         return None
 
 

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QItemSelection,
-    QModelIndex,
-    QPoint,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,9 +15,11 @@ from PySide6.QtWidgets import (
 
 from moderator.core.live_state import RoomRow
 from moderator.ui.actions import Actions
+from moderator.ui.models.filter_proxies import RoomsFilterModel
 from moderator.ui.models.roles import SORT_ROLE
 from moderator.ui.models.rooms_model import OPTION_COLUMNS, RoomColumn, RoomsModel
 from moderator.ui.panes.empty_state import EmptyStateOverlay
+from moderator.ui.panes.filter_box import FilterBox
 from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
 
 #: The room name's least width in average characters: narrower, the table would scroll sideways.
@@ -60,8 +55,9 @@ class RoomsPane(QWidget):
         # Connected before the proxy exists, so it runs before the view reacts to a removal.
         self._selection_lost = False
         model.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
-        self._proxy = QSortFilterProxyModel(self)
-        self._proxy.setSourceModel(model)
+        self._proxy = RoomsFilterModel(model, self)
+        # A room filtered out is a room gone from the table: the same, before the view reacts.
+        self._proxy.rowsAboutToBeRemoved.connect(self._on_proxy_rows_about_to_be_removed)
         self._proxy.setSortRole(SORT_ROLE)
         self._proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
@@ -99,7 +95,12 @@ class RoomsPane(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # "Filter rooms" narrows the table by name (core/filtering.py); Escape clears it.
+        self.filter_box = FilterBox("Filter rooms", self)
+        self.filter_box.setToolTip("Room name or SID; Escape clears")
+        self.filter_box.textChanged.connect(self._proxy.set_filter_text)
         layout.addLayout(header)
+        layout.addWidget(self.filter_box)
         layout.addWidget(self.view)
         self.fit_columns()
 
@@ -212,6 +213,13 @@ class RoomsPane(QWidget):
             row = self._model.row_of(self._selected_sid)
             if first <= row <= last:
                 self._selection_lost = True
+
+    def _on_proxy_rows_about_to_be_removed(
+        self, _parent: QModelIndex, first: int, last: int
+    ) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        if rows and first <= rows[0].row() <= last:
+            self._selection_lost = True
 
     def _after_rows_removed(self) -> None:
         if not self._selection_lost:

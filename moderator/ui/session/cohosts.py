@@ -316,7 +316,8 @@ class CoHostDesk(QObject):
         return {guest.identity for guest in self.hosting.book.others_in_room(room_sid)}
 
     def is_shared_row(self, row: RosterRow) -> bool:
-        return row.key.startswith("shared:")
+        """A co-host's guest (whatever the row's key: All rooms prefixes it with the room)."""
+        return bool(row.shared_by) and row.dial_id is None
 
     def remove(self, row: RosterRow, room_sid: str) -> None:
         """Remove a co-host's guest: leave the room and end its call, then note who did it."""
