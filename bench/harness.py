@@ -29,8 +29,9 @@ def application() -> QApplication:
     return app
 
 
-def open_window(sandbox: SandboxProcess) -> MainWindow:
-    """A shown main window on `sandbox` with the app's default polling settings."""
+def open_window(sandbox: SandboxProcess, host_name: str = "Bench") -> MainWindow:
+    """A shown main window on `sandbox` with the app's default polling settings, co-hosting
+    on (as by default): its Sync reads and heartbeats count too."""
     application()
     settings = Settings(default_country="US")
     store = SettingsStore(Path(os.environ["ROOM_MODERATOR_CONFIG_DIR"]) / "bench-settings.json")
@@ -38,7 +39,13 @@ def open_window(sandbox: SandboxProcess) -> MainWindow:
     assert credentials is not None
 
     def factory(_profile: str, _credentials: Credentials | None, parent: QObject) -> Session:
-        return Session(credentials, base_url=sandbox.base_url, settings=settings, parent=parent)
+        return Session(
+            credentials,
+            base_url=sandbox.base_url,
+            settings=settings,
+            cohost_name=host_name,
+            parent=parent,
+        )
 
     window = MainWindow(settings=settings, settings_store=store, session_factory=factory)
     window.resize(*WINDOW_SIZE)

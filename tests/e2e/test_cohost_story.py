@@ -11,7 +11,6 @@ What Twilio has is read back through the REST API, as a third app would.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -42,7 +41,6 @@ from tests.ui.window_harness import WAIT_MS, answer_message_box, by_name, click,
 
 ROOM = "town-hall"
 ALICE = "+14155552671"
-SEEN_WITHIN_S = 2.0
 
 
 @pytest.fixture
@@ -202,12 +200,10 @@ def test_two_hosts_share_one_picture(
     qtbot.waitUntil(lambda: status_line(ana) == "Also moderating: Bob", timeout=WAIT_MS)
     qtbot.waitUntil(lambda: status_line(bob) == "Also moderating: Ana", timeout=WAIT_MS)
 
-    # Ana dials Alice; once Ana's app has written the guest to Sync, Bob sees it within 2 s.
+    # Ana dials Alice; Bob sees her (how fast is bench's `cohost_seen_s`, not a timed test).
     key = dial_in_window(qtbot, ana, ALICE, "Alice")
     qtbot.waitUntil(lambda: labelled(sandbox, "Alice"), timeout=WAIT_MS)
-    written_at = time.monotonic()
     qtbot.waitUntil(lambda: shared_row(bob) is not None, timeout=WAIT_MS)
-    assert time.monotonic() - written_at <= SEEN_WITHIN_S
     advance_until(qtbot, sandbox, lambda: status_of(ana, key) is GuestStatus.CONNECTED)
     qtbot.waitUntil(lambda: bob_sees_connected(bob), timeout=WAIT_MS)
     shared = shared_row(bob)
