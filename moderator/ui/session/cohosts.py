@@ -262,10 +262,16 @@ class CoHostDesk(QObject):
         self, room_sid: str, room_name: str, number: str, identity: str, masked: str
     ) -> Callable[[], Claim] | None:
         """A blocking claim of (room, number) for a worker to run before the create-call, or
-        None when sharing is not on (the dial then goes ahead alone, as without co-hosts)."""
+        None when sharing is not on or no co-host is here (the dial goes ahead at once). With
+        co-hosts it costs the dial one Sync round trip: the price of never calling twice."""
         hosting, maps = self.hosting, self.hosting.maps
         tag = hosting.tag(room_sid, number)
         if maps is None or not tag or hosting.state is not SharingState.ON:
+            return None
+        presence = hosting.presence
+        if presence.listed_once and not presence.others():
+            # Alone on the account: nobody to race, so the dial does not wait for Sync. (A
+            # co-host who opened the app seconds ago shows within one hosts listing, 5 s.)
             return None
         data = {
             "identity": identity,
