@@ -272,6 +272,7 @@ class MainWindow(QMainWindow):
         self.lobby.attach(session)
         self.recording.attach(session)
         self.mutes.attach(session)
+        self.rooms_model.set_watch(session.room_watch.sparklines, session.room_watch.marks)
         session.start()
         self._update_actions()
 
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
         self.lobby.detach()
         self.recording.detach()
         self.mutes.detach()
+        self.rooms_model.set_watch(None, None)
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])
