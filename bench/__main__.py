@@ -30,6 +30,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "writes_idle": ("<=", 0.0),
     "history_rss_mb": ("<=", 200.0),
     "chart_redraw_ms": ("<=", 16.0),
+    "sparkline_repaint_ms": ("<=", 4.0),
     "mute_all_writes_per_s": ("<=", 20.0),
     "mute_all_s": ("<=", 5.0),
     "cohost_seen_max_s": ("<=", 2.0),
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     isolate_environment()
 
-    from bench import cohosts, history, load, mutes, reads, startup
+    from bench import cohosts, history, load, mutes, reads, sparklines, startup
     from bench.harness import application
 
     started = time.monotonic()
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     log("room history")
     results.update(history.measure())
+    log("rooms table sparklines")
+    results.update(sparklines.measure())
     log("mute all phone guests")
     results.update(mutes.measure(LATENCY_MS))
     log("co-hosts")

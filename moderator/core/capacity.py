@@ -13,7 +13,15 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["Alert", "AlertKind", "CapacityWatch", "Thresholds", "Totals", "totals"]
+__all__ = [
+    "Alert",
+    "AlertKind",
+    "AlertMark",
+    "CapacityWatch",
+    "Thresholds",
+    "Totals",
+    "totals",
+]
 
 MAX_PHONE_PARTICIPANTS = 35
 #: People below the line before an alert may fire again.
@@ -48,10 +56,23 @@ class Alert:
     at: float
 
 
+@dataclass(frozen=True, slots=True)
+class AlertMark:
+    """An alert in force, as the room's row says it: short, since the row names the room."""
+
+    kind: AlertKind
+    text: str
+
+
 @dataclass(slots=True)
 class _RoomWatch:
     active: set[AlertKind] = field(default_factory=set)
     empty_since: float | None = None
+    # The last count, so the row's mark says the numbers of now, not of the crossing.
+    participants: int = 0
+    max_participants: int = 0
+    phones: int = 0
+    at: float = 0.0
 
 
 class CapacityWatch:
@@ -73,6 +94,8 @@ class CapacityWatch:
     ) -> list[Alert]:
         t = self.thresholds
         watch = self._rooms.setdefault(room_sid, _RoomWatch())
+        watch.participants, watch.max_participants = participants, max_participants
+        watch.phones, watch.at = phones, at
         alerts: list[Alert] = []
 
         def check(kind: AlertKind, over: bool, under: bool, text: str) -> None:
@@ -115,6 +138,24 @@ class CapacityWatch:
         """The alerts in force for a room (for its row in the rooms table)."""
         watch = self._rooms.get(room_sid)
         return frozenset(watch.active) if watch is not None else frozenset()
+
+    def marks(self, room_sid: str) -> tuple[AlertMark, ...]:
+        """The alerts in force for a room, each said the way its row shows it (the same facts
+        as the alert's event text, without the room's name), in a fixed order."""
+        watch = self._rooms.get(room_sid)
+        if watch is None or not watch.active:
+            return ()
+        marks: list[AlertMark] = []
+        if AlertKind.NEARLY_FULL in watch.active:
+            text = f"Nearly full: {watch.participants} of {watch.max_participants}"
+            marks.append(AlertMark(AlertKind.NEARLY_FULL, text))
+        if AlertKind.PHONES_NEARLY_FULL in watch.active:
+            text = f"{watch.phones} of {MAX_PHONE_PARTICIPANTS} phone guests"
+            marks.append(AlertMark(AlertKind.PHONES_NEARLY_FULL, text))
+        if AlertKind.EMPTY in watch.active and watch.empty_since is not None:
+            minutes = int((watch.at - watch.empty_since) / 60.0)
+            marks.append(AlertMark(AlertKind.EMPTY, f"Empty for {minutes} min"))
+        return tuple(marks)
 
     def forget(self, room_sid: str) -> None:
         """The room ended."""

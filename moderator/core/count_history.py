@@ -32,6 +32,7 @@ __all__ = [
     "CountPoint",
     "CountStats",
     "CountStore",
+    "Sparkline",
 ]
 
 FINE_WINDOW_S = 3600.0
@@ -61,6 +62,38 @@ class CountStats:
     average_participants: float
     person_minutes: float
     covered_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sparkline:
+    """A room's participants over `[since, until]` as a step function, for a sparkline.
+
+    Each run is a stretch where the count is known: `(time, participants)` where the count
+    changes, the value holding until the next entry; the run's last entry closes it (the last
+    value, at the time it stops being known). Between runs the count is unknown (a gap longer
+    than `MAX_GAP_S`), which a drawing must not show as zero. `version` is the time of the
+    room's newest sample: equal versions and windows mean the same picture.
+    """
+
+    since: float
+    until: float
+    runs: tuple[tuple[tuple[float, int], ...], ...]
+    version: float | None
+
+    @property
+    def low(self) -> int | None:
+        return min((p for run in self.runs for _t, p in run), default=None)
+
+    @property
+    def high(self) -> int | None:
+        return max((p for run in self.runs for _t, p in run), default=None)
+
+    @property
+    def current(self) -> int | None:
+        """The count at `until`, if known then."""
+        if not self.runs or self.runs[-1][-1][0] < self.until:
+            return None
+        return self.runs[-1][-1][1]
 
 
 @dataclass(slots=True)
@@ -199,6 +232,50 @@ class CountHistory:
         if series is None:
             return []
         return [(at, p) for at, p, _ph in series.fine if at >= now - seconds]
+
+    def last_at(self, room_sid: str) -> float | None:
+        """When the room was last counted: a sparkline's version, O(1)."""
+        series = self._series.get(room_sid)
+        return series.last[0] if series is not None and series.last is not None else None
+
+    def sparkline(self, room_sid: str, seconds: float, now: float) -> Sparkline:
+        """The last `seconds` before `now` as runs of known counts (see `Sparkline`).
+
+        Walks back from the newest sample only as far as the window (and the one sample before
+        it, whose value holds into the window), so a sparkline costs what it shows.
+        """
+        since = now - seconds
+        series = self._series.get(room_sid)
+        if series is None or not series.fine:
+            return Sparkline(since, now, (), None)
+        window: list[tuple[float, int]] = []
+        for at, p, _ph in reversed(series.fine):
+            if at > now:
+                continue
+            window.append((at, p))
+            if at < since:
+                break
+        if not window:
+            return Sparkline(since, now, (), series.last[0] if series.last else None)
+        window.reverse()
+        runs: list[tuple[tuple[float, int], ...]] = []
+        run: list[tuple[float, int]] = []
+        last_at, last_p = window[0]
+        for at, p in window:
+            if run and at - last_at > MAX_GAP_S:  # unknown since the last sample: close the run
+                run.append((last_at, last_p))
+                runs.append(tuple(run))
+                run = []
+            if not run:
+                run.append((since if at < since else at, p))
+            elif p != last_p:
+                run.append((at, p))
+            last_at, last_p = at, p
+        run.append((now if now - last_at <= MAX_GAP_S else last_at, last_p))
+        runs.append(tuple(run))
+        if runs[0][-1][0] < since:  # the sample before the window no longer held at its start
+            runs.pop(0)
+        return Sparkline(since, now, tuple(runs), series.last[0] if series.last else None)
 
     def stats(self, room_sid: str, since: float, until: float) -> CountStats:
         """Peak, average and person-minutes of a room over `[since, until]` (whole minutes)."""

@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
         self.cohost_status.attach(session)
         self.roster_scope.attach(session)
         self.room_windows.attach(profile, session)
+        self.rooms_model.set_watch(session.room_watch.sparklines, session.room_watch.marks)
         session.start()
         self._update_actions()
 
@@ -322,6 +323,7 @@ class MainWindow(QMainWindow):
         self.mutes.detach()
         self.roster_scope.detach()
         self.room_windows.detach()
+        self.rooms_model.set_watch(None, None)
         self._pick_initial_room = True
         self.rooms_model.set_rooms([])
         self.roster_model.set_rows([])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QRect, QSize
+from PySide6.QtCore import QByteArray, QDataStream, QRect, QSize
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
 from moderator.core.settings import Settings
@@ -95,10 +95,7 @@ class WindowLayout:
         for name, header in self._headers.items():
             blob = settings.ui_state.get(name)
             if blob:
-                default = header.saveState()
-                header.restoreState(_blob(blob))
-                if not _consistent(header):  # saved before a column was added: start afresh
-                    header.restoreState(default)
+                _restore_header(header, _blob(blob))
         return restored
 
     def save(self, settings: Settings) -> None:
@@ -122,12 +119,65 @@ def _b64(data: QByteArray) -> str:
 __all__ = ["SCREEN_SHARE", "PaneWidths", "WindowLayout", "first_split", "first_start_geometry"]
 
 
-def _consistent(header: QHeaderView) -> bool:
-    """Whether a restored header's length is its sections' sum (Qt keeps the saved length when
-    the state has fewer sections than the model, and leaves the new ones unpainted)."""
-    total = sum(
-        header.sectionSize(index)
-        for index in range(header.count())
-        if not header.isSectionHidden(index)
-    )
-    return header.length() == total
+def _restore_header(header: QHeaderView, state: QByteArray) -> None:
+    """Restore `state` into `header`, keeping a state saved before columns were appended.
+
+    Qt restores such a state's sections but keeps its length (the sum of the saved visible
+    sections) and leaves the new ones unpainted. So the host's choices in it (widths, hidden
+    columns, order, sort) are read from the restored header, then laid over a first layout,
+    which has the new columns as it wants them. A state of some other table (more sections
+    than this one) is ignored: the first layout stays.
+    """
+    saved = saved_section_count(state)
+    count = header.count()
+    if saved is None or saved == count:
+        header.restoreState(state)
+        return
+    if saved > count or saved == 0:
+        return
+    default = header.saveState()
+    if not header.restoreState(state):
+        return
+    sizes = [header.sectionSize(i) for i in range(saved)]
+    hidden = [header.isSectionHidden(i) for i in range(saved)]
+    order = sorted(range(saved), key=header.visualIndex)
+    sort = header.sortIndicatorSection(), header.sortIndicatorOrder()
+    header.restoreState(default)
+    for i in range(saved):
+        header.setSectionHidden(i, hidden[i])
+        if not hidden[i]:
+            header.resizeSection(i, sizes[i])
+    for place, logical in enumerate(order):
+        header.moveSection(header.visualIndex(logical), place)
+    if 0 <= sort[0] < saved:
+        header.setSortIndicator(*sort)
+
+
+#: What `QHeaderView.saveState` writes first (Qt 4.5 to 6).
+_HEADER_STATE_MARKER = 0xFF
+
+
+def saved_section_count(state: QByteArray) -> int | None:
+    """How many sections a `QHeaderView.saveState` blob holds; None if it is not one.
+
+    Read from the blob's fixed head (marker, version, orientation, sort indicator, visual and
+    logical indices, hidden bits, hidden sizes, length, then the count), the layout Qt has
+    written since 4.5, streamed as Qt 5.0 data.
+    """
+    stream = QDataStream(state)
+    stream.setVersion(QDataStream.Version.Qt_5_0)
+    if stream.readInt32() != _HEADER_STATE_MARKER or stream.readInt32() != 0:
+        return None
+    stream.readInt32()  # orientation
+    stream.readInt32()  # sort order
+    stream.readInt32()  # sort section
+    stream.readBool()  # sort indicator shown
+    for _list in range(2):  # visual, then logical indices
+        stream.skipRawData(4 * stream.readUInt32())
+    stream.skipRawData((stream.readUInt32() + 7) // 8)  # hidden sections, a bit each
+    stream.skipRawData(8 * stream.readUInt32())  # hidden sections' sizes, int → int
+    stream.readInt32()  # length
+    count = stream.readInt32()
+    if stream.status() != QDataStream.Status.Ok or count < 0:
+        return None
+    return count

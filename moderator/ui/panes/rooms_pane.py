@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,6 +18,8 @@ from moderator.ui.actions import Actions
 from moderator.ui.models.filter_proxies import RoomsFilterModel
 from moderator.ui.models.roles import SORT_ROLE
 from moderator.ui.models.rooms_model import OPTION_COLUMNS, RoomColumn, RoomsModel
+from moderator.ui.models.sparkline_delegate import WIDTH_CHARS as SPARKLINE_CHARS
+from moderator.ui.models.sparkline_delegate import SparklineDelegate
 from moderator.ui.panes.empty_state import EmptyStateOverlay
 from moderator.ui.panes.filter_box import FilterBox
 from moderator.ui.panes.pane_widgets import action_button, popup_context_menu, row_table_view
@@ -63,6 +65,9 @@ class RoomsPane(QWidget):
 
         self.view = row_table_view(self, "Rooms", self._proxy)
         self.view.setSortingEnabled(True)
+        # Each room's last 30 minutes, drawn from the counts the session keeps anyway.
+        self.sparkline_delegate = SparklineDelegate(self.view)
+        self.view.setItemDelegateForColumn(RoomColumn.SPARKLINE, self.sparkline_delegate)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header_view = self.view.horizontalHeader()
@@ -71,6 +76,13 @@ class RoomsPane(QWidget):
         # The name takes what is left and elides first; the counts always show in full.
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header_view.setSectionResizeMode(RoomColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        # Every sparkline has the same width, set by the pane (`_fit_sparklines`), never
+        # measured row by row each time a count moves one: its preferred width where there is
+        # room, down to the least section when the pane is narrow (the sparklines give way
+        # before the room names do, the counts never).
+        header_view.setSectionResizeMode(RoomColumn.SPARKLINE, QHeaderView.ResizeMode.Fixed)
+        header_view.resizeSection(RoomColumn.SPARKLINE, self.sparkline_width())
+        self.view.viewport().installEventFilter(self)
         header_view.sectionResized.connect(self._on_section_resized)
         # The create options are there for the host who wants them: hidden, listed in the
         # header's context menu.
@@ -142,8 +154,11 @@ class RoomsPane(QWidget):
         counts = sum(
             max(header.sectionSizeHint(column), self.view.sizeHintForColumn(column))
             for column in range(header.count())
-            if column != RoomColumn.NAME and not header.isSectionHidden(column)
+            if column not in (RoomColumn.NAME, RoomColumn.SPARKLINE)
+            and not header.isSectionHidden(column)
         )
+        if not header.isSectionHidden(RoomColumn.SPARKLINE):
+            counts += header.minimumSectionSize()
         scroll_bar = self.view.verticalScrollBar()
         chrome = 2 * self.view.frameWidth()
         if scroll_bar.maximum() > 0:
@@ -154,7 +169,42 @@ class RoomsPane(QWidget):
         """Wide enough for typical room names too, or the listed ones (up to `NAME_MAX_CHARS`)."""
         char = self.view.fontMetrics().averageCharWidth()
         longest = max(self.view.sizeHintForColumn(RoomColumn.NAME), char * NAME_CHARS)
+        # The sparklines at their least: a first start's window stays within small screens;
+        # where it is wider, they get their share of the room to spare.
         return self.columns_width(min(longest, char * NAME_MAX_CHARS))
+
+    def sparkline_width(self) -> int:
+        """The sparkline column's width where the pane has room: its title's, or about two
+        pixels a minute."""
+        header = self.view.horizontalHeader()
+        chars = self.view.fontMetrics().averageCharWidth() * SPARKLINE_CHARS
+        return max(header.sectionSizeHint(RoomColumn.SPARKLINE), chars)
+
+    def _fit_sparklines(self) -> None:
+        """Give the sparklines what the viewport has beyond the other columns and the name's
+        least, up to their preferred width."""
+        header = self.view.horizontalHeader()
+        if header.isSectionHidden(RoomColumn.SPARKLINE):
+            return
+        least_name = max(
+            header.minimumSectionSize(),
+            self.view.fontMetrics().averageCharWidth() * NAME_MIN_CHARS,
+        )
+        others = sum(
+            header.sectionSize(column)
+            for column in range(header.count())
+            if column not in (RoomColumn.NAME, RoomColumn.SPARKLINE)
+        )
+        room = self.view.viewport().width() - others - least_name
+        width = max(header.minimumSectionSize(), min(self.sparkline_width(), room))
+        if width != header.sectionSize(RoomColumn.SPARKLINE):
+            header.resizeSection(RoomColumn.SPARKLINE, width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The table's viewport changed width: the sparklines take what it has for them."""
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_sparklines()
+        return super().eventFilter(watched, event)
 
     # -- commands --------------------------------------------------------------------------
     def select_sid(self, sid: str | None) -> bool:
@@ -230,12 +280,14 @@ class RoomsPane(QWidget):
         self.roomSelected.emit(None)
 
     def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
-        if column != RoomColumn.NAME:  # a count grew (e.g. 9/50 → 10/50); the name follows
+        if column not in (RoomColumn.NAME, RoomColumn.SPARKLINE):  # a count grew (9 → 10/50)
             self.fit_columns()
 
     def fit_columns(self) -> None:
-        """Keep the table at least as wide as its columns: narrowing it elides the name only."""
+        """Keep the table at least as wide as its columns: narrowing it narrows the sparklines,
+        then elides the name."""
         self.view.setMinimumWidth(self.columns_width())
+        self._fit_sparklines()
 
     def column_menu(self) -> QMenu:
         """The header's context menu: one check per column the host may show or hide."""

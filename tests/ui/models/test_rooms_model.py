@@ -52,9 +52,10 @@ def test_display_text_for_each_column(qtbot: QtBot) -> None:
     model = make_model()
     model.set_rooms([room_row(3, count=4, phone=1), room_row(4, kind=RoomType.PEER_TO_PEER)])
     texts = [model.index(0, c).data() for c in range(model.columnCount())]
-    # Rec (not recording), then the create options (hidden in the pane until asked for).
+    # Rec (not recording), then the create options (hidden in the pane until asked for), then
+    # the sparkline (drawn by its delegate: no text).
     assert texts == [
-        "room-3", "Group", "4/50", "1/35", "3 min", "", "—", "—", "No", "No", "—", "No",
+        "room-3", "Group", "4/50", "1/35", "3 min", "", "—", "—", "No", "No", "—", "No", None,
     ]  # fmt: skip
     assert model.index(1, RoomColumn.PHONE).data() == "—"
     assert model.index(0, RoomColumn.PARTICIPANTS).data(Qt.ItemDataRole.ToolTipRole) == (
@@ -125,5 +126,6 @@ def test_rec_and_room_options_show_what_twilio_said(qtbot: QtBot) -> None:
     assert model.index(0, RoomColumn.REC).data() == "● REC"
     assert model.index(0, RoomColumn.REC).data(Qt.ItemDataRole.AccessibleTextRole) == "Recording"
     assert model.index(1, RoomColumn.REC).data() == ""
-    texts = [model.index(1, c).data() for c in range(RoomColumn.EMPTY_TIMEOUT, model.columnCount())]
+    options_end = RoomColumn.LARGE_ROOM + 1
+    texts = [model.index(1, c).data() for c in range(RoomColumn.EMPTY_TIMEOUT, options_end)]
     assert texts == ["10 min", "5 min", "Yes", "Yes", "1 h 30 min", "Yes"]
