@@ -91,3 +91,21 @@ def test_preferences_thresholds_reach_the_alerts(qtbot: QtBot, sandbox: SandboxS
         assert (t.full_share, t.phones, t.empty_minutes) == (0.6, 10, 3.0)
     finally:
         h.session.stop()
+
+
+def test_the_axes_read_in_round_numbers_and_round_times() -> None:
+    from datetime import datetime
+
+    from moderator.ui.dialogs.room_history_dialog import nice_step, time_ticks
+
+    assert [nice_step(top) for top in (5, 12, 52, 62, 130, 4000)] == [2, 5, 20, 20, 50, 1000]
+    since = datetime(2026, 12, 2, 8, 7).timestamp()
+    ticks = time_ticks(since, since + 8 * 3600)
+    assert [datetime.fromtimestamp(t).strftime("%H:%M") for t in ticks][:3] == [
+        "09:00", "10:00", "11:00",
+    ]  # fmt: skip
+    assert len(ticks) == 8
+    hour = time_ticks(since, since + 3600)
+    assert [datetime.fromtimestamp(t).strftime("%H:%M") for t in hour] == [
+        "08:15", "08:30", "08:45", "09:00",
+    ]  # fmt: skip

@@ -41,6 +41,31 @@ REFRESH_MS = 5000
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 36, 12, 10, 22
 
 
+def nice_step(top: int, ticks: int = 4) -> int:
+    """A round grid step giving about `ticks` lines up to `top` (1, 2, 5, 10, 20, 25, 50…)."""
+    raw = max(1.0, top / ticks)
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500):
+        if step >= raw:
+            return step
+    return int(math.ceil(raw / 1000) * 1000)
+
+
+def time_ticks(since: float, until: float) -> list[float]:
+    """Round local times to label along the axis: every 15 min over an hour, every hour over
+    8 hours, every 4 hours over a day."""
+    span = until - since
+    every = 900.0 if span <= 3600 else 3600.0 if span <= 8 * 3600 else 4 * 3600.0
+    offset = datetime.fromtimestamp(since).astimezone().utcoffset()
+    shift = offset.total_seconds() if offset is not None else 0.0
+    first = math.ceil((since + shift) / every) * every - shift
+    ticks = []
+    at = first
+    while at <= until + 1e-6:
+        ticks.append(at)
+        at += every
+    return ticks
+
+
 class CountChart(QWidget):
     """Participants and phone guests over a time range, with the room's limits."""
 
@@ -90,12 +115,13 @@ class CountChart(QWidget):
         to matter (a 50-person cap would flatten a room of 6 into the floor)."""
         peak = max((p.peak_participants for p in self._points), default=0)
         phones = max((p.peak_phones for p in self._points), default=0)
-        top = max(math.ceil(peak * 1.3), peak + 2, 5)
+        top = max(math.ceil(peak * 1.1), peak + 2, 5)
         if 0 < self._max_participants <= top * 1.5:
             top = max(top, self._max_participants + 1)
         if phones >= MAX_PHONE_PARTICIPANTS * 0.6:
             top = max(top, MAX_PHONE_PARTICIPANTS + 1)
-        return top
+        step = nice_step(top)
+        return math.ceil(top / step) * step  # a round top: the grid reads 0, 20, 40, 60
 
     def _x(self, at: float, plot: QRectF) -> float:
         return plot.left() + (at - self._since) / (self._until - self._since) * plot.width()
@@ -113,7 +139,7 @@ class CountChart(QWidget):
         painter.setPen(QPen(GRID_COLOUR, 1))
         painter.drawRect(plot)
         metrics = painter.fontMetrics()
-        for value in (0, top // 2, top - 1):
+        for value in range(0, top + 1, nice_step(top)):
             y = self._y(value, plot, top)
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.setPen(self.palette().text().color())
@@ -121,27 +147,15 @@ class CountChart(QWidget):
                 QRectF(0, y - 8, MARGIN_LEFT - 4, 16), Qt.AlignmentFlag.AlignRight, str(value)
             )
             painter.setPen(QPen(GRID_COLOUR, 1))
-        for fraction, align in (
-            (0.0, Qt.AlignmentFlag.AlignLeft),
-            (1.0, Qt.AlignmentFlag.AlignRight),
-        ):
-            at = self._since + fraction * (self._until - self._since)
+        painter.setPen(self.palette().text().color())
+        for at in time_ticks(self._since, self._until):
             label = datetime.fromtimestamp(at).strftime("%H:%M")
-            x = plot.left() + fraction * plot.width()
+            x = self._x(at, plot)
             width = metrics.horizontalAdvance(label) + 4
-            left = x if align is Qt.AlignmentFlag.AlignLeft else x - width
-            painter.setPen(self.palette().text().color())
-            painter.drawText(QRectF(left, plot.bottom() + 4, width, 16), align, label)
-        limit_pen = QPen(LIMIT_COLOUR, 1, Qt.PenStyle.DashLine)
-        limits = ((self._max_participants, "max"), (MAX_PHONE_PARTICIPANTS, "phone limit"))
-        for limit, name in limits:
-            if 0 < limit < top:
-                y = self._y(limit, plot, top)
-                painter.setPen(limit_pen)
-                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-                painter.setPen(LIMIT_COLOUR)
-                text_box = QRectF(plot.left() + 4, y - 16, plot.width() - 8, 14)
-                painter.drawText(text_box, Qt.AlignmentFlag.AlignRight, f"{name} {limit}")
+            left = min(max(x - width / 2, plot.left()), plot.right() - width)
+            painter.drawText(
+                QRectF(left, plot.bottom() + 4, width, 16), Qt.AlignmentFlag.AlignCenter, label
+            )
         size = (self.width(), self.height())
         if self._geometry is None or self._geometry[0] != size:
             steps = [self._steps(plot, top, phones) for phones in (False, True)]
@@ -155,6 +169,21 @@ class CountChart(QWidget):
         painter.drawLines(joins)
         painter.setPen(QPen(GRID_COLOUR.darker(150), 1))
         painter.drawLines(leaves)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # The limits last, so the counts' lines never cross their words.
+        limit_pen = QPen(LIMIT_COLOUR, 1, Qt.PenStyle.DashLine)
+        limits = ((self._max_participants, "max"), (MAX_PHONE_PARTICIPANTS, "phone limit"))
+        for limit, name in limits:
+            if 0 < limit < top:
+                y = self._y(limit, plot, top)
+                painter.setPen(limit_pen)
+                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+                label = f"{name} {limit}"
+                width = metrics.horizontalAdvance(label) + 6
+                text_box = QRectF(plot.right() - width - 2, y - 15, width, 14)
+                painter.fillRect(text_box, self.palette().base())  # lines never cross the words
+                painter.setPen(LIMIT_COLOUR)
+                painter.drawText(text_box, Qt.AlignmentFlag.AlignCenter, label)
         painter.end()
 
     def _steps(self, plot: QRectF, top: int, phones: bool) -> QPolygonF:
