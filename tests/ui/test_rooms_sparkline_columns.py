@@ -43,23 +43,25 @@ def test_the_sparkline_column_is_in_the_menu_and_remembered(
     qtbot.waitUntil(lambda: first.rooms_model.rowCount() == 1, timeout=WAIT_MS)
     menu = {a.text(): a for a in first.rooms_pane.column_menu().actions()}
     assert SPARKLINE_TITLE in menu
-    # Optional, like the room options: a first layout leaves it out (small screens).
-    assert RoomColumn.SPARKLINE in OPTION_COLUMNS
+    # Shown at first sight (the room type gives way to it); the host may hide it.
+    assert RoomColumn.SPARKLINE not in OPTION_COLUMNS
+    assert RoomColumn.TYPE in OPTION_COLUMNS
     assert hidden(first) == set(OPTION_COLUMNS)
-    assert not menu[SPARKLINE_TITLE].isChecked()
-    menu[SPARKLINE_TITLE].setChecked(True)  # the host asks for it
+    assert menu[SPARKLINE_TITLE].isChecked()
     assert header_of(first).sectionSize(RoomColumn.SPARKLINE) > 0
+    menu[SPARKLINE_TITLE].setChecked(False)  # the host hides it
     first.close()
 
     saved = SettingsStore(tmp_path / "settings.json").load()
     second = make_window(qtbot, sandbox, tmp_path, settings=saved, size=None)
-    assert hidden(second) == set(OPTION_COLUMNS) - {RoomColumn.SPARKLINE}
-    second.rooms_pane.set_column_shown(RoomColumn.SPARKLINE, False)
+    assert hidden(second) == set(OPTION_COLUMNS) | {RoomColumn.SPARKLINE}
+    second.rooms_pane.set_column_shown(RoomColumn.SPARKLINE, True)
     second.close()
 
     saved = SettingsStore(tmp_path / "settings.json").load()
     third = make_window(qtbot, sandbox, tmp_path, settings=saved, size=None)
     assert hidden(third) == set(OPTION_COLUMNS)
+    assert header_of(third).sectionSize(RoomColumn.SPARKLINE) > 0
 
 
 def pane(qtbot: QtBot) -> tuple[QWidget, RoomsPane]:
