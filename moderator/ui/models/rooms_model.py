@@ -114,7 +114,9 @@ OPTION_COLUMNS = (
     RoomColumn.LARGE_ROOM,
 )
 #: The sparkline column's header: what it spans.
-SPARKLINE_TITLE = "Last 30 min"
+SPARKLINE_TITLE = "30 min"
+#: Its header's tooltip, the whole story (the title must fit a narrow column).
+SPARKLINE_TIP = "Participants over the last 30 minutes (blank where the room was not counted)"
 #: What the REC column shows for a room that records.
 REC_TEXT = "● REC"
 
@@ -169,6 +171,20 @@ class RoomsModel(KeyedTableModel[RoomRow]):
         self._marks: dict[str, tuple[AlertMark, ...]] = {}
 
     # -- contract API -------------------------------------------------------------------------
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation is Qt.Orientation.Horizontal
+            and section == RoomColumn.SPARKLINE
+        ):
+            return SPARKLINE_TIP
+        return super().headerData(section, orientation, role)
 
     def set_rooms(self, rows: Sequence[RoomRow]) -> None:
         """Show these rooms in this order; selection and scroll position survive."""

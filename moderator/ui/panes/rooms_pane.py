@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QObject,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -60,6 +69,11 @@ class RoomsPane(QWidget):
         self._proxy = RoomsFilterModel(model, self)
         # A room filtered out is a room gone from the table: the same, before the view reacts.
         self._proxy.rowsAboutToBeRemoved.connect(self._on_proxy_rows_about_to_be_removed)
+        # New rooms may have longer names: they come before the sparklines' width.
+        # (After the view has taken them in: it hears of them after this pane.)
+        self._proxy.rowsInserted.connect(
+            lambda *_args: QTimer.singleShot(0, self, self._fit_sparklines)
+        )
         self._proxy.setSortRole(SORT_ROLE)
         self._proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
@@ -181,14 +195,17 @@ class RoomsPane(QWidget):
         return max(header.sectionSizeHint(RoomColumn.SPARKLINE), chars)
 
     def _fit_sparklines(self) -> None:
-        """Give the sparklines what the viewport has beyond the other columns and the name's
-        least, up to their preferred width."""
+        """Give the sparklines what the viewport has beyond the other columns and the room
+        names (whole, up to `NAME_MAX_CHARS`), up to their preferred width: a name cut short
+        costs the host more than a narrower line."""
         header = self.view.horizontalHeader()
         if header.isSectionHidden(RoomColumn.SPARKLINE):
             return
+        char = self.view.fontMetrics().averageCharWidth()
         least_name = max(
             header.minimumSectionSize(),
-            self.view.fontMetrics().averageCharWidth() * NAME_MIN_CHARS,
+            char * NAME_MIN_CHARS,
+            min(self.view.sizeHintForColumn(RoomColumn.NAME), char * NAME_MAX_CHARS),
         )
         others = sum(
             header.sectionSize(column)
