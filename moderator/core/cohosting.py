@@ -154,6 +154,8 @@ class CoHosting:
             if not tag and previous is not None:
                 tag = str(previous.get("tag", ""))
             fields = guest_fields(guest, by=self.name, host_id=self.host_id, tag=tag)
+            if not tag:  # the number is not known since a restart: keep the item's tag
+                del fields["tag"]
             if fields == previous:
                 continue
             self._published[identity] = fields

@@ -153,3 +153,12 @@ def test_a_deleted_map_is_found_or_made_again() -> None:
     (first, *_rest) = hosting.due_reads(0.0)
     hosting.read_failed(first, _error(404, ErrorKind.NOT_FOUND), 0.0)
     assert hosting.maps is None and hosting.setup_due(0.0)
+
+
+def test_a_guest_whose_number_is_forgotten_keeps_its_items_tag() -> None:
+    hosting = _ready()
+    adopted = dataclasses.replace(_guest(), number=None)  # rebuilt from the journal
+    hosting.publish([adopted])
+    (write,) = hosting.due_writes(0.0)
+    assert "tag" not in write.fields  # merged onto the item, so the tag written before stays
+    assert write.fields["masked"] == "••• 2671"
