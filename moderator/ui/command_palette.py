@@ -13,13 +13,17 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+from PySide6.QtGui import QAction, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +36,43 @@ if TYPE_CHECKING:
 __all__ = ["CommandPalette", "PaletteController"]
 
 MAX_SHOWN = 50
+DETAIL_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+#: Commands that end something, listed after the rest: an Enter on an empty palette must never
+#: quit the app or end a room.
+_LAST = ("end_room", "quit")
+
+
+class _LineDelegate(QStyledItemDelegate):
+    """A palette line: the title on the left, its shortcut or room dimmer on the right."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        detail = str(index.data(DETAIL_ROLE) or "")
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        if detail:
+            opt.text = opt.text[: -len(detail)].rstrip() if opt.text.endswith(detail) else opt.text
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        if not detail:
+            return
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = (
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        )
+        painter.save()
+        painter.setPen(opt.palette.color(role))
+        box = opt.rect.adjusted(0, 0, -8, 0)
+        painter.drawText(
+            box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), detail
+        )
+        painter.restore()
+
+
 _DIAL = re.compile(r"^\s*dial\s+(?P<number>\S(?:.*?\S)?)(?:\s+into\s+(?P<room>\S+))?\s*$", re.I)
 
 
@@ -59,6 +100,7 @@ class CommandPalette(QDialog):
         )
         self.list = QListWidget(self)
         self.list.setAccessibleName("Commands")
+        self.list.setItemDelegate(_LineDelegate(self.list))
         self.list.itemActivated.connect(self._run_item)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
@@ -94,6 +136,7 @@ class CommandPalette(QDialog):
             label = f"{entry.title}    {entry.detail}" if entry.detail else entry.title
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
+            item.setData(DETAIL_ROLE, entry.detail)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{entry.group}: {entry.title}")
             self.list.addItem(item)
         if self.list.count():
@@ -155,7 +198,8 @@ class PaletteController(QObject):
     def _entries(self) -> list[tuple[Entry, Callable[[], None]]]:
         window = self._window
         entries: list[tuple[Entry, Callable[[], None]]] = []
-        for name, action in vars(window.commands).items():
+        commands = sorted(vars(window.commands).items(), key=lambda item: item[0] in _LAST)
+        for name, action in commands:
             if not isinstance(action, QAction) or not action.isEnabled() or action.isSeparator():
                 continue
             if name == "command_palette":

@@ -117,3 +117,16 @@ def test_the_status_bar_totals_every_room(
     label = by_name(window, QLabel, "Account totals")
     qtbot.waitUntil(lambda: label.text().startswith("2 rooms · 3 participants"), timeout=WAIT_MS)
     assert "0 by phone · 0 live calls" in label.text()
+
+
+def test_enter_on_an_empty_palette_ends_nothing(
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sandbox.world.create_room("alpha")
+    window = make_window(qtbot, sandbox, tmp_path)
+    qtbot.waitUntil(lambda: window.rooms_pane.selected_sid() is not None, timeout=WAIT_MS)
+    palette = open_palette(qtbot, window)
+    commands = [t for t in palette.titles() if not t.startswith(("Go to", "Find"))]
+    enders = [i for i, t in enumerate(commands) if t.startswith(("Quit", "End room"))]
+    assert len(enders) == 2 and enders == [len(commands) - 2, len(commands) - 1]
+    palette.close()
