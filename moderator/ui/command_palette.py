@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator.core.palette import Entry, Recents, rank
+from moderator.core.palette import Entry, Recents, match_score, rank
 
 if TYPE_CHECKING:
     from moderator.ui.main_window import MainWindow
@@ -264,8 +264,18 @@ class PaletteController(QObject):
         number = found.group("number")
         wanted = (found.group("room") or "").casefold()
         rows = window.rooms_model.rows()
-        room = next((r for r in rows if r.room.unique_name.casefold() == wanted), None)
-        if room is None:
+        if wanted:  # the room named, or the one its letters match best ("town" → town-hall)
+            scored = [
+                (score, row)
+                for row in rows
+                if (score := match_score(wanted, row.room.unique_name)) is not None
+            ]
+            exact = [row for row in rows if row.room.unique_name.casefold() == wanted]
+            best = max(scored, key=lambda pair: pair[0])[1] if scored else None
+            room = exact[0] if exact else best
+            if room is None:
+                return []  # no such room: nothing to dial into, rather than the wrong one
+        else:
             room = window.rooms_pane.selected_room()
         if room is None:
             return []

@@ -130,3 +130,20 @@ def test_enter_on_an_empty_palette_ends_nothing(
     enders = [i for i, t in enumerate(commands) if t.startswith(("Quit", "End room"))]
     assert len(enders) == 2 and enders == [len(commands) - 2, len(commands) - 1]
     palette.close()
+
+
+def test_dial_into_a_room_named_by_its_first_letters(
+    qtbot: QtBot, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sandbox.world.create_room("alpha")
+    sandbox.world.create_room("town-hall")
+    window = make_window(qtbot, sandbox, tmp_path)
+    qtbot.waitUntil(lambda: window.rooms_model.rowCount() == 2, timeout=WAIT_MS)
+    palette = open_palette(qtbot, window)
+    search = by_name(palette, QLineEdit, "Command palette")
+    qtbot.keyClicks(search, "dial +1 415 555 2671 into town")
+    assert palette.titles()[0] == "Dial +1 415 555 2671 into town-hall"
+    search.clear()
+    qtbot.keyClicks(search, "dial +1 415 555 2671 into nowhere")
+    assert not any(t.startswith("Dial +1") for t in palette.titles())  # never the wrong room
+    palette.close()
