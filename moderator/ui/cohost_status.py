@@ -7,11 +7,13 @@ Its text comes whole from the session's `CoHostDesk` ("Also moderating: Ana, Bob
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
-from moderator.ui.session import Session
+if TYPE_CHECKING:  # the window paints before the session (and the twilio SDK) is imported
+    from moderator.ui.session import Session
 
 __all__ = ["CoHostStatus"]
 

@@ -12,18 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
 
 from moderator.core.capacity import AlertMark
-from moderator.core.count_history import Sparkline
 from moderator.core.live_state import MAX_PHONE_PARTICIPANTS, RoomRow
 from moderator.core.models import Room
 from moderator.ui.models.formatting import age, seconds_between
 from moderator.ui.models.icons import warning_icon
 from moderator.ui.models.keyed_table import KeyedTableModel, ModelIndex, Now, utcnow
+
+if TYPE_CHECKING:  # the window paints before SQLite (count_history's store) is imported
+    from moderator.core.count_history import Sparkline
 
 SPARKLINE_ROLE = int(Qt.ItemDataRole.UserRole) + 20
 """The sparkline column's data: a `SparklineCell` (or None when the room has no history)."""

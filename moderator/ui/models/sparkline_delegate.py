@@ -12,12 +12,16 @@ highlighted text colour on a selected row.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPoint, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap, QPolygon
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from moderator.core.count_history import Sparkline
 from moderator.ui.models.rooms_model import SPARKLINE_ROLE, SparklineCell
+
+if TYPE_CHECKING:  # the window paints before SQLite (count_history's store) is imported
+    from moderator.core.count_history import Sparkline
 
 __all__ = ["SparklineDelegate", "step_polylines"]
 
