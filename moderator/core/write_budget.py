@@ -12,6 +12,13 @@ through in one second (a full bucket, then a second's refill), while a log of se
 a write only if fewer than `rate` were sent in the `window_s` before it, so no window of that
 length ever holds more than `rate`.
 
+Twilio counts a write when it *arrives*, which is some time after the app admitted it (a worker
+thread that starts late on a busy machine, the network) and before its answer. So a queued
+write occupies its slot from admission until its answer, and its window runs from the answer:
+then no `window_s` of arrivals can hold more than `rate`, however late each one was sent. (Of
+writes arriving within one window, the last admitted was admitted before its arrival, hence
+less than `window_s` after every other one's arrival, hence while each of them still counted.)
+
 A failed write is retried only if it is idempotent (a subscribe-rules update is: the same body
 twice leaves the same rules; a create-call is not), after an exponential backoff with jitter
 drawn from a seeded generator, never sooner than the server's Retry-After; after
@@ -176,10 +183,17 @@ class WriteBudget(Generic[T]):
             self._sent.popleft()
         return len(self._sent)
 
-    def _take_slot(self, now: float) -> bool:
-        if self._recent(now) >= self.rate:
+    def _occupied(self, now: float) -> int:
+        """Slots taken at `now`: recent sends and answers, and every write still in flight."""
+        return self._recent(now) + len(self._in_flight)
+
+    def _take_slot(self, now: float, *, queued: bool) -> bool:
+        """A queued write's slot is its place in `_in_flight` (its window starts when it is
+        answered); a write sent outside the queue (`acquire`) counts from now."""
+        if self._occupied(now) >= self.rate:
             return False
-        self._sent.append(now)
+        if not queued:
+            self._sent.append(now)
         return True
 
     def admit(self, limit: int | None = None) -> list[Write[T]]:
@@ -196,7 +210,7 @@ class WriteBudget(Generic[T]):
         for write in ready:
             if limit is not None and len(admitted) >= limit:
                 break
-            if not self._take_slot(now):
+            if not self._take_slot(now, queued=True):
                 break
             self._queue.remove(write)
             self._in_flight[write.id] = write
@@ -209,7 +223,7 @@ class WriteBudget(Generic[T]):
         For a writer that cannot wait in the queue; it counts against the same window, so the
         queue's next `admit()` sees it. Queueing with `priority=0` is fairer to other writers.
         """
-        return self._take_slot(self.clock())
+        return self._take_slot(self.clock(), queued=False)
 
     def next_slot(self) -> float | None:
         """When `admit()` could next return a write (clock time), or None with nothing queued."""
@@ -218,8 +232,13 @@ class WriteBudget(Generic[T]):
         now = self.clock()
         earliest_due = min(w.due for w in self._queue)
         free_at = now
-        if self._recent(now) >= self.rate:
-            free_at = self._sent[len(self._sent) - self.rate] + self.window_s
+        occupied = self._occupied(now)
+        if occupied >= self.rate:
+            expiries = occupied - self.rate + 1  # windows that must end first, oldest first
+            if expiries <= len(self._sent):
+                free_at = self._sent[expiries - 1] + self.window_s
+            else:  # only answers can free a slot: ask again a window on (an answer asks sooner)
+                free_at = now + self.window_s
         return max(earliest_due, free_at)
 
     # ------------------------------------------------------------------ outcomes
@@ -228,6 +247,7 @@ class WriteBudget(Generic[T]):
         found = self._in_flight.pop(write.id, None)
         if found is None:
             raise KeyError(f"write {write.id} is not in flight")
+        self._sent.append(self.clock())  # it arrived by now: its window runs from here
         return found
 
     def succeeded(self, write: Write[T]) -> None:

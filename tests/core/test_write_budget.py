@@ -253,3 +253,27 @@ def test_admit_with_a_limit_leaves_the_rest_queued_without_spending_their_slots(
     assert gate.queued() == 6 and gate.in_flight() == 4
     rest = gate.admit()
     assert len(rest) == 6  # only 4 of the 20 slots were taken by the limited admission
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.floats(min_value=0.0, max_value=0.4), min_size=8, max_size=8))
+def test_late_arrivals_never_bunch_past_the_limit(delays: list[float]) -> None:
+    """Twilio counts a write when it arrives: a worker that starts late must not let 21 land in
+    one second, whatever the delays (each at most the time to its answer)."""
+    clock = FakeClock(0.0)
+    gate = budget(clock)
+    gate.enqueue_batch("b", ["w"] * 70)
+    arrivals: list[float] = []
+    answers: list[tuple[float, int, Write[str]]] = []
+    sent = 0
+    while gate.progress("b").done < 70:
+        for write in gate.admit(limit=4 - len(answers)):
+            delay = delays[sent % len(delays)]
+            sent += 1
+            arrivals.append(clock.now + delay)
+            answers.append((clock.now + delay + 0.02, write.id, write))
+        answers.sort(key=lambda answer: (answer[0], answer[1]))
+        while answers and answers[0][0] <= clock.now:
+            gate.succeeded(answers.pop(0)[2])
+        clock.advance(0.01)
+    assert max_in_any_window(arrivals) <= 20

@@ -192,6 +192,8 @@ def test_a_rules_write_that_keeps_failing_is_reported_once(qtbot: QtBot, rec: Ha
     h = rec
     h.session.recordings.retry_rule = RetryRule(max_attempts=3, base_delay_s=0.01)
     room = h.sandbox.world.create_room("down")
+    # As a host can only start recording a room the app lists (and so can name).
+    qtbot.waitUntil(lambda: room in h.session.recordings.recording_rooms(), timeout=WAIT_MS)
     h.sandbox.controls.fail_route("POST", "/RecordingRules", 503, times=None)
     ok, text = set_recording(qtbot, h, room, True)
     assert not ok and text.startswith("Starting recording down: ")
