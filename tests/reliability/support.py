@@ -43,10 +43,17 @@ def start_session(
     *,
     timeout_s: float = 2.0,
     settings: PollSettings = FAST,
+    cohost_name: str | None = None,
 ) -> Harness:
-    """A started Session with a real journal file, its models and a record of its signals."""
+    """A started Session with a real journal file, its models and a record of its signals
+    (co-hosting on under `cohost_name`, when given)."""
     return make_harness(
-        qtbot, sandbox, settings=settings, journal=Journal(journal_path), timeout_s=timeout_s
+        qtbot,
+        sandbox,
+        settings=settings,
+        journal=Journal(journal_path),
+        timeout_s=timeout_s,
+        cohost_name=cohost_name,
     )
 
 

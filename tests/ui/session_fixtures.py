@@ -93,6 +93,7 @@ def make_harness(
     journal: Journal | None = None,
     timeout_s: float = 5.0,
     start: bool = True,
+    cohost_name: str | None = None,
 ) -> Harness:
     session = Session(
         sandbox_credentials(sandbox),
@@ -101,6 +102,7 @@ def make_harness(
         settings=settings,
         clock=lambda: sandbox_now(sandbox),
         timeout_s=timeout_s,
+        cohost_name=cohost_name,
     )
     now = lambda: sandbox_now(sandbox)  # noqa: E731
     harness = Harness(
