@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from moderator.core.shared_guests import parse_stamp
 from moderator.core.sync_gateway import SyncItem
 
 __all__ = [
@@ -35,16 +36,6 @@ class Host:
     host_id: str
     name: str
     since: datetime | None
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 class Presence:
@@ -84,7 +75,7 @@ class Presence:
             name = item.data.get("name")
             if not isinstance(name, str) or not name.strip():
                 name = "a co-host"
-            others[item.key] = Host(item.key, name.strip(), _time(item.data.get("since")))
+            others[item.key] = Host(item.key, name.strip(), parse_stamp(item.data.get("since")))
         self._seen = seen
         first = not self.listed_once
         self.listed_once = True

@@ -55,6 +55,7 @@ __all__ = [
     "guest_fields",
     "merged",
     "number_tag",
+    "parse_stamp",
 ]
 
 SERVICE_NAME = "Room Moderator co-hosts"
@@ -98,7 +99,9 @@ def _stamp(at: datetime | None) -> str:
     return at.isoformat() if at is not None else ""
 
 
-def _time(value: object) -> datetime | None:
+def parse_stamp(value: object) -> datetime | None:
+    """An ISO 8601 time with its offset from a shared item, or None for anything else (an item
+    another app wrote is data, never trusted to be well formed)."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -198,10 +201,10 @@ class SharedGuest:
             participant_sid=text("participant_sid") or None,
             direction=direction,
             status=status,
-            dialed_at=_time(data.get("dialed_at")),
-            ringing_at=_time(data.get("ringing_at")),
-            connected_at=_time(data.get("connected_at")),
-            ended_at=_time(data.get("ended_at")),
+            dialed_at=parse_stamp(data.get("dialed_at")),
+            ringing_at=parse_stamp(data.get("ringing_at")),
+            connected_at=parse_stamp(data.get("connected_at")),
+            ended_at=parse_stamp(data.get("ended_at")),
             reason=text("reason"),
             by=text("by") or "a co-host",
             host_id=text("host"),

@@ -9,7 +9,8 @@ without a revision (nobody else writes it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,9 @@ from moderator.core.errors import ErrorKind, TwilioError
 from moderator.core.shared_guests import CLAIM_TTL_S, SharedGuest, claim_key, merged
 from moderator.core.sync_gateway import SyncGateway, SyncItem
 
-__all__ = ["Claim", "SharedMaps", "beat", "claim", "write_fields"]
+__all__ = ["Claim", "SharedMaps", "beat", "claim", "refusal", "write_fields"]
+
+log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 5
 """Re-reads allowed for one write before it counts as failed (and is tried again later)."""
@@ -40,6 +43,20 @@ class Claim:
     by: str = ""
     masked: str = ""
     room: str = ""
+
+
+def refusal(claimed: Callable[[], Claim] | None) -> Claim | None:
+    """Run a claim before a call is placed (or a caller admitted): the co-host's claim that
+    refuses it, or None to go ahead. Sync trouble goes ahead too: without Sync the app works
+    alone, as it did before co-hosting (the co-host line says why)."""
+    if claimed is None:
+        return None
+    try:
+        outcome = claimed()
+    except TwilioError as error:
+        log.info("going ahead without a co-host claim: %s", error)
+        return None
+    return None if outcome.ours else outcome
 
 
 def _conflict(message: str) -> TwilioError:

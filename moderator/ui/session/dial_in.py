@@ -38,7 +38,7 @@ from moderator.core.lobby import Lobby, WaitingCaller, wait_clock
 from moderator.core.models import Call, IncomingNumber, Room
 from moderator.core.phone import format_international
 from moderator.core.poller import call_key, participants_key
-from moderator.core.shared_writes import Claim
+from moderator.core.shared_writes import Claim, refusal
 from moderator.core.twiml import TwimlError, decline_twiml, room_twiml
 from moderator.ui.tasks import TaskRunner
 
@@ -270,15 +270,8 @@ class DialInDesk(QObject):
         claim = self.admit_claimer(call_sid, room.sid, room.unique_name, identity)
 
         def work() -> Call | Claim:
-            if claim is not None:
-                try:
-                    outcome = claim()
-                except TwilioError as error:  # Sync trouble: admit alone, as without co-hosts
-                    log.info("Admitting without a co-host claim: %s", error)
-                else:
-                    if not outcome.ours:
-                        return outcome
-            return gateway.redirect_call(call_sid, twiml)
+            refused = refusal(claim)
+            return refused if refused is not None else gateway.redirect_call(call_sid, twiml)
 
         def done(outcome: Call | Claim) -> None:
             if isinstance(outcome, Claim):  # a co-host is admitting this caller already

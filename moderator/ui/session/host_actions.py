@@ -28,7 +28,7 @@ from moderator.core.poller import ROOMS_KEY, call_key, participants_key
 from moderator.core.preflight import CheckResult, gather_preflight_inputs, run_preflight
 from moderator.core.room_options import RoomOptions
 from moderator.core.roster import RosterRow
-from moderator.core.shared_writes import Claim
+from moderator.core.shared_writes import Claim, refusal
 from moderator.ui.session.poll_loop import PollLoop
 from moderator.ui.session.preflight import PreflightRun
 from moderator.ui.session.publisher import ChangePublisher
@@ -118,14 +118,9 @@ class HostActions(QObject):
             self._apply(self._dialer.created(dial_id, outcome))
 
         def work() -> Call | Claim:
-            if claim is not None:
-                try:
-                    outcome = claim()
-                except TwilioError as error:  # Sync trouble: dial alone, as without co-hosts
-                    log.info("Dialing without a co-host claim: %s", error)
-                else:
-                    if not outcome.ours:
-                        return outcome
+            refused = refusal(claim)
+            if refused is not None:
+                return refused
             if call.sip_auth is None:
                 return gateway.create_call(call.to, call.from_, call.twiml, call.timeout_s)
             # The keyring may block on an unlock prompt: read (or save) it here, on the pool.
