@@ -162,3 +162,12 @@ def test_a_guest_whose_number_is_forgotten_keeps_its_items_tag() -> None:
     (write,) = hosting.due_writes(0.0)
     assert "tag" not in write.fields  # merged onto the item, so the tag written before stays
     assert write.fields["masked"] == "••• 2671"
+
+
+def test_the_paused_line_counts_changes_queued_after_the_outage_began() -> None:
+    hosting = _ready()
+    (heartbeat, *_rest) = [k for k in hosting.due_reads(0.0) if k == HEARTBEAT]
+    hosting.read_failed(heartbeat, _error(500), 0.0)  # the outage shows first on a heartbeat
+    assert "kept" not in hosting.status_text()
+    hosting.publish([_guest()])
+    assert hosting.status_text().endswith("(1 change kept)")

@@ -177,6 +177,8 @@ class CoHostDesk(QObject):
             self._follow(guest)
         for write in hosting.due_writes(now):
             self._write(write)
+        # While paused, "(2 changes kept)" follows the outbox (emitted only when it differs).
+        self._set_status(hosting.status_text())
 
     def _ready(self, maps: SharedMaps) -> None:
         self.hosting.ready(maps)
