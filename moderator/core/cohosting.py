@@ -188,13 +188,17 @@ class CoHosting:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def due_writes(self, now: float) -> list[Write]:
+    def due_writes(self, now: float, *, closing: bool = False) -> list[Write]:
+        """The writes to start now; `closing` (the app quits) sends all that are not in flight,
+        past their backoff and the write rate (a handful at most, once)."""
         if self.state is not SharingState.ON or self.maps is None:
             return []
         self._writes.refill(now)
         writes = []
         for key, pending in self._pending.items():
-            if key in self._in_flight or pending.due > now or not self._writes.has(1.0):
+            if key in self._in_flight:
+                continue
+            if not closing and (pending.due > now or not self._writes.has(1.0)):
                 continue
             self._writes.take(1.0)
             self._in_flight.add(key)

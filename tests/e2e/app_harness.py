@@ -16,6 +16,8 @@ from moderator.ui.sandbox_runner import SandboxRunner
 from tests.ui.window_harness import WAIT_MS
 
 ROOM = "town-hall"
+HOST_NAME = "Hana"
+"""The host's display name in these stories (not the machine's login name)."""
 
 
 def start_runner(room: str = ROOM) -> SandboxRunner:
@@ -34,6 +36,7 @@ def open_app_window(qtbot: QtBot, runner: SandboxRunner, *, rooms: int = 1) -> M
     )
     context.settings.rooms_refresh_s = 1.0
     context.settings.selected_room_refresh_s = 0.5
+    context.settings.host_name = HOST_NAME  # co-hosting is on, as by default
     window = app.build_window(context)
     qtbot.addWidget(window)
     window.show()

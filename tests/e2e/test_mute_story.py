@@ -22,7 +22,7 @@ from moderator.ui.dialogs.dial_dialog import DialDialog
 from moderator.ui.main_window import MainWindow
 from moderator.ui.models.roster_model import RosterColumn
 from moderator.ui.sandbox_runner import SandboxRunner
-from tests.e2e.app_harness import open_app_window, until
+from tests.e2e.app_harness import HOST_NAME, open_app_window, until
 from tests.ui.window_harness import WAIT_MS, answer_message_box, by_name, click, wait_for_dialog
 
 ROOM = "town-hall"
@@ -76,6 +76,17 @@ def everybody_hears(runner: SandboxRunner, identity: str) -> bool:
     everyone = people(runner)
     publisher = Member(identity, everyone[identity])
     return all(hears(rules(runner, sid), publisher) for sid in everyone.values())
+
+
+def noted_muted_by(runner: SandboxRunner) -> set[str]:
+    """The `muted_by` names of the phone guests' items in the shared guest book (Sync)."""
+    world = runner.server.world
+    names: set[str] = set()
+    for service in world.sync_services():
+        for item in world.sync_map_items(service.sid, "room-moderator-guests"):
+            if item.key.startswith("phone-"):
+                names.add(str(item.data.get("muted_by", "")))
+    return names
 
 
 def rule_writes(runner: SandboxRunner) -> list[RequestRecord]:
@@ -204,14 +215,19 @@ def test_mute_for_everyone_story(qtbot: QtBot, runner: SandboxRunner) -> None:
     assert not any(number[2:] in text for number in NUMBERS for text in log_texts())
     assert not window.roster_pane.mute_progress.isVisible()
     writes = len(rule_writes(runner))
+    # Who muted them is noted in the shared guest book; wait for it before quitting.
+    qtbot.waitUntil(lambda: noted_muted_by(runner) == {HOST_NAME}, timeout=WAIT_MS)
     window.close()
 
-    # A restarted app shows the mutes it did not make itself, and does not rewrite them.
+    # A restarted app shows the mutes it did not make itself, and does not rewrite them; the
+    # shared guest book (co-hosting is on) still says who muted them.
     again = open_window(qtbot, runner)
     try:
         for who in phones:
             qtbot.waitUntil(lambda who=who: muted_cell(again, who)[0] == "Muted", timeout=WAIT_MS)
-            assert "by another app" in muted_cell(again, who)[1]
+            qtbot.waitUntil(
+                lambda who=who: f"by {HOST_NAME}" in muted_cell(again, who)[1], timeout=WAIT_MS
+            )
         assert muted_cell(again, "user3")[0] == ""
         assert len(rule_writes(runner)) == writes
     finally:

@@ -113,6 +113,10 @@ class CoHostDesk(QObject):
         self._timer.stop()
         maps = self.hosting.maps
         if maps is not None and self.runner.accepting:
+            # What is still queued goes out now, best effort (a mute noted just before quitting).
+            self.hosting.publish(self._book.all_guests())
+            for write in self.hosting.due_writes(self._mono(), closing=True):
+                self._write(write)
             sync, key = self._sync, self.hosting.host_id
             self.runner.run(
                 "sync:leave",
