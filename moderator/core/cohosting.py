@@ -107,6 +107,9 @@ class CoHosting:
     _last: dict[str, float] = field(default_factory=dict)
     _retry_at: float = 0.0
     _failures: int = 0
+    #: Counts the host's "try again": an answer to a request started before the latest one is
+    #: stale (a refusal sent while the key was revoked must not undo the retry after restoring).
+    epoch: int = 0
     _writes: TokenBucket = field(default_factory=lambda: TokenBucket(WRITES_PER_S, 2.0))
     _reads: TokenBucket = field(default_factory=lambda: TokenBucket(MAX_READS_PER_S, 2.0))
     _guest_pages: int = 1  # what the last guests listing cost: the next one likely costs as much
@@ -129,9 +132,9 @@ class CoHosting:
         self.maps = maps
         self._recovered()
 
-    def setup_failed(self, error: TwilioError, now: float) -> str:
+    def setup_failed(self, error: TwilioError, now: float, epoch: int | None = None) -> str:
         self._in_flight.discard("setup")
-        return self._trouble(error, now)
+        return self._trouble(error, now, epoch)
 
     def tag(self, room_sid: str, number: str) -> str:
         """The number tag for (room, number), or "" before the Maps are known."""
@@ -218,7 +221,9 @@ class CoHosting:
         guest = self.book.guest(write.key)
         return {guest.room_sid} if guest is not None else set()
 
-    def write_failed(self, write: Write, error: TwilioError, now: float) -> str:
+    def write_failed(
+        self, write: Write, error: TwilioError, now: float, epoch: int | None = None
+    ) -> str:
         """A write failed: it stays queued; the text to show (once per change of state)."""
         self._in_flight.discard(write.key)
         pending = self._pending.get(write.key)
@@ -228,7 +233,7 @@ class CoHosting:
         if error.kind is ErrorKind.INVALID_INPUT and pending is not None and error.status == 400:
             del self._pending[write.key]  # Sync refuses this data for good: never loop on it
             return f"A shared guest note was refused by Twilio Sync: {error.message}"
-        return self._trouble(error, now)
+        return self._trouble(error, now, epoch)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -287,14 +292,16 @@ class CoHosting:
         self._in_flight.discard(key)
         self._recovered()
 
-    def read_failed(self, key: str, error: TwilioError, now: float) -> str:
+    def read_failed(
+        self, key: str, error: TwilioError, now: float, epoch: int | None = None
+    ) -> str:
         self._in_flight.discard(key)
         if error.status == 404 and key in (GUESTS_READ, HOSTS_READ):
             self.maps = None  # the Service or a Map was deleted: find or make them again
             self._retry_at = now
             self.state = SharingState.STARTING
             return self.status_text()
-        return self._trouble(error, now)
+        return self._trouble(error, now, epoch)
 
     def guests_listed(self, items: Iterable[SyncItem]) -> set[str]:
         """The guests Map as listed; the rooms whose rosters changed."""
@@ -332,7 +339,9 @@ class CoHosting:
 
     # -- state --------------------------------------------------------------------------------
 
-    def _trouble(self, error: TwilioError, now: float) -> str:
+    def _trouble(self, error: TwilioError, now: float, epoch: int | None = None) -> str:
+        if epoch is not None and epoch < self.epoch:
+            return ""  # sent before the host asked to try again: says nothing about now
         denied = error.kind in (ErrorKind.AUTH, ErrorKind.PERMISSION) or error.status in (401, 403)
         if denied:
             state, wait = SharingState.OFF, DENIED_RETRY_S
@@ -367,6 +376,7 @@ class CoHosting:
     def retry_now(self, now: float) -> None:
         """End the wait of a pause or an "off" now (the host asked to try again)."""
         self._retry_at = min(self._retry_at, now)
+        self.epoch += 1
 
     def _recovered(self) -> None:
         if self.maps is not None and self.state is not SharingState.ON:

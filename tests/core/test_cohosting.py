@@ -171,3 +171,19 @@ def test_the_paused_line_counts_changes_queued_after_the_outage_began() -> None:
     assert "kept" not in hosting.status_text()
     hosting.publish([_guest()])
     assert hosting.status_text().endswith("(1 change kept)")
+
+
+def test_a_refusal_sent_before_try_again_does_not_undo_it() -> None:
+    hosting = _ready()
+    (first, *_rest) = hosting.due_reads(0.0)
+    stale_epoch = hosting.epoch
+    hosting.read_failed(first, _error(401, ErrorKind.AUTH), 0.0, stale_epoch)
+    assert hosting.state is SharingState.OFF
+    (probe, *_others) = [*hosting.due_reads(0.0)] or ["sync:guests"]
+    # The key is restored and the host presses Try again while a probe sent before is out.
+    hosting.retry_now(1.0)
+    assert hosting.retry_due(1.0)
+    assert hosting.read_failed(probe, _error(401, ErrorKind.AUTH), 1.1, stale_epoch) == ""
+    assert hosting.state is SharingState.ON  # the old answer changed nothing
+    hosting.read_failed(probe, _error(401, ErrorKind.AUTH), 1.2, hosting.epoch)
+    assert hosting.state is SharingState.OFF  # a fresh refusal does

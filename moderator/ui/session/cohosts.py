@@ -168,8 +168,12 @@ class CoHostDesk(QObject):
         hosting, now = self.hosting, self._mono()
         if hosting.setup_due(now):
             hosting.setting_up()
+            sync, epoch = self._sync, hosting.epoch
             self.runner.run(
-                "sync:setup", lambda: _setup(self._sync), self._ready, self._setup_failed
+                "sync:setup",
+                lambda: _setup(sync),
+                self._ready,
+                lambda error: self._set_status(hosting.setup_failed(error, self._mono(), epoch)),
             )
             return
         hosting.retry_due(now)
@@ -189,9 +193,6 @@ class CoHostDesk(QObject):
         self._set_status(self.hosting.status_text())
         self.tick()
 
-    def _setup_failed(self, error: TwilioError) -> None:
-        self._set_status(self.hosting.setup_failed(error, self._mono()))
-
     def _read(self, key: str) -> None:
         maps = self.hosting.maps
         assert maps is not None
@@ -207,7 +208,8 @@ class CoHostDesk(QObject):
             data, host_id = self.hosting.presence.heartbeat(), self.hosting.host_id
             work = lambda: beat(sync, maps, host_id, data, HEARTBEAT_TTL_S)  # noqa: E731
             done = lambda _none: self.hosting.read_done(HEARTBEAT)  # noqa: E731
-        self.runner.run(key, work, done, lambda error: self._read_failed(key, error))
+        epoch = self.hosting.epoch
+        self.runner.run(key, work, done, lambda error: self._read_failed(key, error, epoch))
 
     def _guests_listed(self, items: list[SyncItem]) -> None:
         rooms = self.hosting.guests_listed(items)
@@ -219,8 +221,8 @@ class CoHostDesk(QObject):
         if self.hosting.hosts_listed(items, self._mono()):
             self._set_status(self.hosting.status_text())
 
-    def _read_failed(self, key: str, error: TwilioError) -> None:
-        self._set_status(self.hosting.read_failed(key, error, self._mono()))
+    def _read_failed(self, key: str, error: TwilioError, epoch: int | None = None) -> None:
+        self._set_status(self.hosting.read_failed(key, error, self._mono(), epoch))
 
     def _follow(self, guest: SharedGuest) -> None:
         """Fetch the call of a guest whose host's app is gone, to learn how it ends."""
@@ -256,8 +258,10 @@ class CoHostDesk(QObject):
             if rooms:
                 self._apply(Changes(rosters=rooms))
 
+        epoch = self.hosting.epoch
+
         def failed(error: TwilioError) -> None:
-            self._set_status(self.hosting.write_failed(write, error, self._mono()))
+            self._set_status(self.hosting.write_failed(write, error, self._mono(), epoch))
 
         if not self.runner.run(f"sync:write:{write.key}", work, done, failed):
             self.hosting.write_failed(write, _not_started(), self._mono())
